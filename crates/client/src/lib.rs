@@ -1,0 +1,183 @@
+//! A typed client for the Miniplat platform API (`/api/v1`), used by the `miniplat` CLI and by
+//! tests. Response types mirror the API's JSON; unknown fields are ignored so newer servers
+//! keep working with older clients.
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with the error envelope.
+    #[error("{message} ({code}, HTTP {status}, request {request_id})")]
+    Api { status: u16, code: String, message: String, request_id: String },
+    #[error("cannot reach the server: {0}")]
+    Transport(#[from] reqwest::Error),
+    #[error("unexpected response (HTTP {status}): {body}")]
+    Unexpected { status: u16, body: String },
+}
+
+impl ClientError {
+    /// The envelope code, when the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Developer {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub status: String,
+    pub email_verified: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Me {
+    pub developer: Developer,
+    pub subject: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct App {
+    pub appid: String,
+    pub name: String,
+    pub introduction: String,
+    pub status: String,
+    pub contact_email: Option<String>,
+    pub icon_url: Option<String>,
+    pub role: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct CreatedApp {
+    #[serde(flatten)]
+    pub app: App,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Secret {
+    pub appid: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct CreatedDeveloper {
+    pub developer_id: i64,
+    pub email: String,
+    pub api_key: String,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    error: EnvelopeBody,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeBody {
+    code: String,
+    message: String,
+    #[serde(default)]
+    request_id: String,
+}
+
+#[derive(Deserialize)]
+struct AppList {
+    apps: Vec<App>,
+}
+
+#[derive(Deserialize)]
+struct Revoked {
+    revoked: u64,
+}
+
+/// A connection to one server with one API key.
+#[derive(Clone)]
+pub struct Client {
+    base_url: String,
+    api_key: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(base_url: &str, api_key: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key: api_key.to_owned(),
+            http: reqwest::Client::builder()
+                .user_agent(concat!("miniplat-client/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .expect("an HTTP client with default settings builds"),
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    async fn call<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<Value>) -> Result<T, ClientError> {
+        let mut request = self.http.request(method, format!("{}/api/v1{path}", self.base_url)).bearer_auth(&self.api_key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if status.is_success() {
+            let text = if status == StatusCode::NO_CONTENT || text.is_empty() { "null" } else { &text };
+            return serde_json::from_str(text).map_err(|_| ClientError::Unexpected { status: status.as_u16(), body: text.to_owned() });
+        }
+        match serde_json::from_str::<Envelope>(&text) {
+            Ok(envelope) => Err(ClientError::Api {
+                status: status.as_u16(),
+                code: envelope.error.code,
+                message: envelope.error.message,
+                request_id: envelope.error.request_id,
+            }),
+            Err(_) => Err(ClientError::Unexpected { status: status.as_u16(), body: text }),
+        }
+    }
+
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.call(Method::GET, "/me", None).await
+    }
+
+    pub async fn create_app(&self, name: &str, introduction: &str, contact_email: Option<&str>) -> Result<CreatedApp, ClientError> {
+        let body = json!({ "name": name, "introduction": introduction, "contact_email": contact_email });
+        self.call(Method::POST, "/apps", Some(body)).await
+    }
+
+    pub async fn list_apps(&self) -> Result<Vec<App>, ClientError> {
+        Ok(self.call::<AppList>(Method::GET, "/apps", None).await?.apps)
+    }
+
+    pub async fn app(&self, appid: &str) -> Result<App, ClientError> {
+        self.call(Method::GET, &format!("/apps/{appid}"), None).await
+    }
+
+    pub async fn reset_secret(&self, appid: &str) -> Result<Secret, ClientError> {
+        self.call(Method::POST, &format!("/apps/{appid}/secret/reset"), None).await
+    }
+
+    pub async fn revoke_tokens(&self, appid: &str) -> Result<u64, ClientError> {
+        Ok(self.call::<Revoked>(Method::POST, &format!("/apps/{appid}/tokens/revoke"), None).await?.revoked)
+    }
+
+    /// Operator: creates a verified developer with an API key.
+    pub async fn create_developer(&self, email: &str) -> Result<CreatedDeveloper, ClientError> {
+        self.call(Method::POST, "/admin/developers", Some(json!({ "email": email }))).await
+    }
+
+    /// Any other endpoint, for callers that need one this client has no method for.
+    pub async fn raw(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, ClientError> {
+        self.call(method, path, body).await
+    }
+}

@@ -1,0 +1,27 @@
+//! People who sign in: developers (and the operator staff among them) and end users, their
+//! sessions, and the sign-in rules shared by both (lockout, rate limiting).
+
+pub mod developers;
+pub mod end_users;
+pub mod sessions;
+pub mod sign_in;
+pub mod subject;
+
+pub use developers::{AccountStatus, Developer, DeveloperId, PlatformRole, RegistrationMode};
+pub use end_users::{EndUser, EndUserId};
+pub use sessions::{AccountRef, Session};
+pub use subject::{Subject, SubjectDetails, SubjectType};
+
+use crate::error::{Error, Result};
+
+/// Password rules: long enough to resist guessing, short enough to bound hashing cost.
+pub fn check_password_rules(password: &str) -> Result<()> {
+    let length = password.chars().count();
+    if length < 10 {
+        return Err(Error::invalid("password", "must be at least 10 characters long"));
+    }
+    if length > 128 {
+        return Err(Error::invalid("password", "must be at most 128 characters long"));
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Tunables of the domain layer. The binary fills this from its layered configuration.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Domain settings with the defaults the specs publish.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformConfig {
+    /// Base URL people reach the platform at; used in links sent by email.
+    pub public_url: String,
+    /// Lifetime of WeChat access tokens (the spec keeps 7200; SDKs rely on it).
+    pub access_token_ttl_secs: i64,
+    /// How long a superseded access token keeps working (spec: at least 5 minutes).
+    pub access_token_grace_secs: i64,
+    /// Failed sign-ins that lock an account, and for how long.
+    pub lockout_threshold: i64,
+    pub lockout_secs: i64,
+    /// Sign-in attempts allowed per client address per minute.
+    pub sign_in_attempts_per_minute: u32,
+    /// Cookie session lifetime.
+    pub session_ttl_secs: i64,
+    pub email_verification_ttl_secs: i64,
+    pub password_reset_ttl_secs: i64,
+    pub invitation_ttl_secs: i64,
+    /// Mini program icon limits.
+    pub icon_max_bytes: usize,
+    pub icon_min_px: u32,
+    pub icon_max_px: u32,
+    /// Per-API overrides of the quota catalogue, keyed by cgi path.
+    pub quotas: BTreeMap<String, QuotaOverride>,
+    /// `clear_quota` calls allowed per mini program per month.
+    pub quota_clears_per_month: i64,
+    /// `stable_token` force-refresh limits.
+    pub stable_force_refresh_per_day: i64,
+    pub stable_force_refresh_min_interval_secs: i64,
+}
+
+/// Replaces the published daily limit and/or per-minute limit of one API.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaOverride {
+    pub daily_limit: Option<i64>,
+    pub per_minute: Option<i64>,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            access_token_ttl_secs: 7200,
+            access_token_grace_secs: 300,
+            lockout_threshold: 5,
+            lockout_secs: 15 * 60,
+            sign_in_attempts_per_minute: 20,
+            session_ttl_secs: 7 * 86_400,
+            email_verification_ttl_secs: 2 * 86_400,
+            password_reset_ttl_secs: 3600,
+            invitation_ttl_secs: 7 * 86_400,
+            icon_max_bytes: 2 * 1024 * 1024,
+            icon_min_px: 108,
+            icon_max_px: 2048,
+            quotas: BTreeMap::new(),
+            quota_clears_per_month: 10,
+            stable_force_refresh_per_day: 20,
+            stable_force_refresh_min_interval_secs: 30,
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! [`Platform`]: the ports plus the in-memory state the use cases share. Each concept module
+//! adds its use cases as `impl Platform` blocks.
+
+use std::sync::Arc;
+
+use miniplat_crypto::seal::{MasterKey, Sealer};
+use miniplat_crypto::signed::LinkSigner;
+
+use crate::accounts::sign_in::AttemptLimiter;
+use crate::blobs::Blobs;
+use crate::clock::Clock;
+use crate::config::PlatformConfig;
+use crate::mail::Mailer;
+use crate::quota::QuotaMeter;
+use crate::store::Store;
+use crate::tokens::TokenCache;
+
+/// The ports a platform runs on.
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn Blobs>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub struct Platform {
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn Blobs>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+    pub config: PlatformConfig,
+    pub(crate) links: LinkSigner,
+    pub(crate) subject_sealer: Sealer,
+    pub(crate) stable_token_key: [u8; 32],
+    pub(crate) sign_in_limiter: AttemptLimiter,
+    pub(crate) tokens: TokenCache,
+    pub(crate) quota: QuotaMeter,
+}
+
+impl Platform {
+    pub fn new(ports: Ports, master_key: &MasterKey, config: PlatformConfig) -> Self {
+        Self {
+            store: ports.store,
+            blobs: ports.blobs,
+            mailer: ports.mailer,
+            clock: ports.clock,
+            links: LinkSigner::new(master_key.derive("links")),
+            subject_sealer: master_key.sealer("subject-details"),
+            stable_token_key: master_key.derive("stable-access-token"),
+            sign_in_limiter: AttemptLimiter::new(config.sign_in_attempts_per_minute),
+            tokens: TokenCache::default(),
+            quota: QuotaMeter::default(),
+            config,
+        }
+    }
+
+    /// A key for signing other short-lived values (CSRF tokens of anonymous forms).
+    pub fn derive_key(&self, purpose: &str, master_key: &MasterKey) -> [u8; 32] {
+        master_key.derive(purpose)
+    }
+}

@@ -1,0 +1,101 @@
+//! The WeChat-compatible error contract (`wechat-api.md` §1.1): numeric `errcode`s with their
+//! messages. The HTTP layer adds the ` rid: …` suffix and always answers HTTP 200.
+
+/// A WeChat API error: `{"errcode": N, "errmsg": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WxError {
+    pub errcode: i64,
+    pub errmsg: String,
+}
+
+impl WxError {
+    pub fn new(errcode: i64, errmsg: impl Into<String>) -> Self {
+        Self { errcode, errmsg: errmsg.into() }
+    }
+
+    pub fn system_busy() -> Self {
+        Self::new(-1, "system error")
+    }
+    pub fn invalid_credential(detail: &str) -> Self {
+        Self::new(40001, format!("invalid credential, {detail}"))
+    }
+    pub fn invalid_grant_type() -> Self {
+        Self::new(40002, "invalid grant_type")
+    }
+    pub fn invalid_appid() -> Self {
+        Self::new(40013, "invalid appid")
+    }
+    pub fn invalid_appsecret() -> Self {
+        Self::new(40125, "invalid appsecret")
+    }
+    pub fn missing_access_token() -> Self {
+        Self::new(41001, "access_token missing")
+    }
+    pub fn missing_appid() -> Self {
+        Self::new(41002, "appid missing")
+    }
+    pub fn missing_secret() -> Self {
+        Self::new(41004, "appsecret missing")
+    }
+    /// SDKs (EasyWeChat 6) look for `access_token expired` in the body.
+    pub fn access_token_expired() -> Self {
+        Self::new(42001, "access_token expired")
+    }
+    pub fn require_post() -> Self {
+        Self::new(43002, "require POST method")
+    }
+    pub fn empty_post_body() -> Self {
+        Self::new(44002, "empty post data")
+    }
+    pub fn daily_quota_reached() -> Self {
+        Self::new(45009, "reach max api daily quota limit")
+    }
+    pub fn minute_quota_reached() -> Self {
+        Self::new(45011, "api minute-quota reach limit  mustslower  retry next minute")
+    }
+    pub fn malformed_body(detail: &str) -> Self {
+        Self::new(47001, format!("data format error: {detail}"))
+    }
+    pub fn clear_quota_limit() -> Self {
+        Self::new(48006, "api forbidden for too many times, clear quota limit reached")
+    }
+    pub fn account_frozen() -> Self {
+        Self::new(50007, "account frozen")
+    }
+    pub fn cgi_path_not_found() -> Self {
+        Self::new(76021, "cgi_path not found, please check")
+    }
+    pub fn cgi_path_not_owned() -> Self {
+        Self::new(76022, "could not use this cgi_path, no permission")
+    }
+    pub fn rid_not_found() -> Self {
+        Self::new(76001, "rid not found")
+    }
+    pub fn rid_malformed() -> Self {
+        Self::new(76002, "rid is error")
+    }
+    pub fn rid_not_owned() -> Self {
+        Self::new(76003, "rid is not belong to this account")
+    }
+    pub fn rid_too_old() -> Self {
+        Self::new(76004, "rid is stale, only rids within 7 days can be queried")
+    }
+    pub fn invalid_args(detail: &str) -> Self {
+        Self::new(40097, format!("invalid args: {detail}"))
+    }
+}
+
+impl From<crate::error::Error> for WxError {
+    /// Domain failures inside a WeChat endpoint surface as "system error" (they are logged).
+    fn from(error: crate::error::Error) -> Self {
+        tracing::error!(%error, "domain error in a WeChat endpoint");
+        Self::system_busy()
+    }
+}
+
+impl From<crate::error::StoreError> for WxError {
+    fn from(error: crate::error::StoreError) -> Self {
+        tracing::error!(%error, "storage error in a WeChat endpoint");
+        Self::system_busy()
+    }
+}

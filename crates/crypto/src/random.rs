@@ -1,0 +1,22 @@
+//! Random identifiers and secrets from the operating system's CSPRNG.
+
+use rand::{rngs::OsRng, Rng, RngCore};
+
+/// `n` random bytes.
+pub fn bytes(n: usize) -> Vec<u8> {
+    let mut out = vec![0u8; n];
+    OsRng.fill_bytes(&mut out);
+    out
+}
+
+/// Lower-case hex of `n` random bytes (2n characters).
+pub fn hex(n: usize) -> String {
+    hex::encode(bytes(n))
+}
+
+/// A random string of `len` characters from `[A-Za-z0-9_-]`, shaped like WeChat's tokens.
+pub fn token_chars(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let mut rng = OsRng;
+    (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}

@@ -1,0 +1,47 @@
+//! The OpenAPI document of `/api/v1`, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{account, admin, apps};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Miniplat platform API", version = "1", description = "Developer and operator API of Miniplat. \
+        Authenticate with `Authorization: Bearer <API key>`. Errors use one envelope; codes are listed in docs/API.md."),
+    paths(
+        account::me, account::put_subject, account::list_api_keys, account::create_api_key, account::revoke_api_key,
+        apps::list_apps, apps::create_app, apps::show_app, apps::update_app, apps::put_icon, apps::get_icon,
+        apps::reset_secret, apps::revoke_tokens, apps::list_members, apps::invite_member, apps::change_member,
+        apps::remove_member, apps::accept_invitation,
+        admin::list_developers, admin::create_developer, admin::set_status, admin::registration, admin::set_registration,
+        admin::invite,
+    ),
+    modifiers(&BearerKeys),
+    tags(
+        (name = "account", description = "The caller's account, subject and API keys"),
+        (name = "apps", description = "Mini programs"),
+        (name = "members", description = "Members of a mini program"),
+        (name = "admin", description = "Operator functions (admin scope)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerKeys;
+
+impl Modify for BearerKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("api_key", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The document as pretty JSON (what `docs/openapi.json` holds).
+pub fn document() -> String {
+    ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises")
+}
+
+pub async fn serve() -> Json<serde_json::Value> {
+    Json(serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises"))
+}

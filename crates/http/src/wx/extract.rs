@@ -1,0 +1,80 @@
+//! Extractors of the WeChat surface. They never reject with axum's own responses: every
+//! failure is a [`WxFailure`] with the errcode SDKs expect.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use miniplat_core::quota::{self, Api};
+use miniplat_core::tokens::TokenContext;
+use miniplat_core::wx::WxError;
+use serde::de::DeserializeOwned;
+
+use super::WxFailure;
+use crate::AppState;
+
+/// Query parameters, leniently: SDKs send extras (wechatpy adds `access_token` everywhere).
+pub struct WxQuery(pub HashMap<String, String>);
+
+impl WxQuery {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for WxQuery {
+    type Rejection = WxFailure;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(WxQuery)
+            .map_err(|_| WxError::invalid_args("malformed query string").into())
+    }
+}
+
+/// A JSON body: empty → 44002, not JSON or wrong shape → 47001. Unknown fields are ignored,
+/// as WeChat does, because SDKs send fields of other API versions.
+pub struct WxJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WxJson<T> {
+    type Rejection = WxFailure;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| WxFailure::from(WxError::malformed_body("unreadable body")))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(WxError::empty_post_body().into());
+        }
+        serde_json::from_slice(&bytes).map(WxJson).map_err(|e| WxError::malformed_body(&json_problem(&e)).into())
+    }
+}
+
+fn json_problem(error: &serde_json::Error) -> String {
+    match error.classify() {
+        serde_json::error::Category::Data => format!("invalid field: {error}"),
+        _ => "body is not valid JSON".into(),
+    }
+}
+
+/// The mini program an `access_token` speaks for; the call is charged to the quota of the
+/// requested API.
+pub struct WxCaller(pub TokenContext);
+
+impl FromRequestParts<AppState> for WxCaller {
+    type Rejection = WxFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let WxQuery(query) = WxQuery::from_request_parts(parts, state).await?;
+        let token = query.get("access_token").map(String::as_str);
+        let context = state.platform.authenticate_access_token(token).await?;
+        // APIs outside the quota catalogue have no published quota and are not counted.
+        let api: Option<&'static Api> = quota::find(parts.uri.path());
+        if let Some(api) = api {
+            state.platform.charge_quota(context.app, api).await.map_err(WxFailure::for_app(context.app))?;
+        }
+        Ok(WxCaller(context))
+    }
+}

@@ -1,0 +1,139 @@
+//! The WeChat-compatible server API (`wechat-api.md`). Every answer is HTTP 200; failures are
+//! `{"errcode": N, "errmsg": "… rid: <rid>"}` and are kept for `rid/get`.
+//!
+//! Handlers return `Result<Json<…>, WxFailure>`; the [`wx_errors`] middleware turns a failure
+//! into the wire body (it knows the rid) and records it with the request that caused it.
+
+mod extract;
+mod quota;
+mod token;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use miniplat_core::apps::AppKey;
+use miniplat_core::quota::RequestRecord;
+use miniplat_core::wx::WxError;
+
+pub use extract::{WxCaller, WxJson, WxQuery};
+
+use crate::{AppState, ClientAddr, RequestId};
+
+/// Requests kept for `rid/get` are cut to this size.
+const RECORDED_BODY_LIMIT: usize = 4096;
+/// Bodies of WeChat calls are small JSON documents.
+const WX_BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/cgi-bin/token", get(token::get_token))
+        .route("/cgi-bin/stable_token", post(token::stable_token).get(require_post))
+        .route("/cgi-bin/openapi/quota/get", post(quota::get_quota).get(require_post))
+        .route("/cgi-bin/openapi/rid/get", post(quota::get_rid).get(require_post))
+        .route("/cgi-bin/clear_quota", post(quota::clear_quota).get(require_post))
+        .route("/cgi-bin/clear_quota/v2", post(quota::clear_quota_v2).get(require_post))
+        .layer(axum::middleware::from_fn_with_state(state, wx_errors))
+}
+
+/// A failed WeChat call, with the mini program it concerns when known.
+#[derive(Debug, Clone)]
+pub struct WxFailure {
+    pub error: WxError,
+    pub app: Option<AppKey>,
+}
+
+impl WxFailure {
+    pub fn for_app(app: AppKey) -> impl FnOnce(WxError) -> Self {
+        move |error| Self { error, app: Some(app) }
+    }
+}
+
+impl From<WxError> for WxFailure {
+    fn from(error: WxError) -> Self {
+        Self { error, app: None }
+    }
+}
+
+impl IntoResponse for WxFailure {
+    fn into_response(self) -> Response {
+        // The body is written by `wx_errors`, which knows the rid.
+        let mut response = StatusCode::OK.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Answers a wrong-method call to a POST-only endpoint.
+async fn require_post() -> WxFailure {
+    WxError::require_post().into()
+}
+
+/// The wire body of a failure.
+fn error_body(error: &WxError, rid: &str) -> String {
+    serde_json::json!({ "errcode": error.errcode, "errmsg": format!("{} rid: {rid}", error.errmsg) }).to_string()
+}
+
+/// Writes failure bodies and records failed calls of known mini programs for `rid/get`.
+async fn wx_errors(State(state): State<AppState>, client: ClientAddr, request: Request, next: Next) -> Response {
+    let started = state.platform.clock.now_millis();
+    let rid = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    let request_url = crate::middleware::scrub_uri(request.uri());
+    let (parts, body) = request.into_parts();
+    // Buffer the body (bounded) so a failure can be recorded with what was sent.
+    let bytes = match axum::body::to_bytes(body, WX_BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let error = WxError::malformed_body("request body too large");
+            return json_response(error_body(&error, &rid));
+        }
+    };
+    let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
+    let Some(failure) = response.extensions().get::<WxFailure>().cloned() else {
+        return response;
+    };
+    let body = error_body(&failure.error, &rid);
+    if let Some(app) = failure.app {
+        let record = RequestRecord {
+            rid,
+            app,
+            invoke_time: started / 1000,
+            cost_in_ms: state.platform.clock.now_millis() - started,
+            request_url,
+            request_body: scrub_body(&bytes),
+            response_body: body.clone(),
+            client_ip: client.0,
+        };
+        state.platform.record_failed_call(record).await;
+    }
+    json_response(body)
+}
+
+fn json_response(body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+}
+
+/// A request body as kept for `rid/get`: secrets blanked, cut to a bounded size.
+fn scrub_body(bytes: &Bytes) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            for key in ["secret", "appsecret", "component_appsecret", "session_key", "js_code", "code"] {
+                if let Some(value) = map.get_mut(key) {
+                    *value = serde_json::Value::String("***".into());
+                }
+            }
+            serde_json::Value::Object(map).to_string()
+        }
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let mut end = text.len().min(RECORDED_BODY_LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}

@@ -1,0 +1,286 @@
+//! The command line: `serve`, `migrate`, operator commands that work on the data directory
+//! directly (`admin …`), and developer commands that talk to a server through the platform API
+//! (`login`, `app …`). Every command takes `--json` for scripts.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use miniplat_client::Client;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(name = "miniplat", version, about = "Miniplat: a self-hostable mini program platform")]
+pub struct Cli {
+    #[command(flatten)]
+    pub overrides: Overrides,
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Server URL for developer commands [env: MINIPLAT_SERVER].
+    #[arg(long, global = true)]
+    pub server: Option<String>,
+    /// API key for developer commands [env: MINIPLAT_API_KEY].
+    #[arg(long, global = true)]
+    pub api_key: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the platform.
+    Serve {
+        /// Address to listen on [env: MINIPLAT_LISTEN] [default: 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Operator commands on the local data directory / database.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Save a server URL and API key for the developer commands.
+    Login {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        api_key: String,
+    },
+    /// Manage mini programs.
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Developer accounts.
+    Developer {
+        #[command(subcommand)]
+        command: DeveloperCommand,
+    },
+    /// Print a new one-time sign-in link for an account (for example a locked-out operator).
+    SignInLink {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DeveloperCommand {
+    /// Create a verified developer and print a one-time API key.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Make the account a platform operator.
+        #[arg(long)]
+        operator: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AppCommand {
+    /// Register a mini program; prints its appid and AppSecret (shown once).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        introduction: String,
+        /// The mini program's own account email.
+        #[arg(long)]
+        contact_email: Option<String>,
+    },
+    /// List your mini programs.
+    List,
+    /// Show one mini program.
+    Show { appid: String },
+    /// AppSecret commands.
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SecretCommand {
+    /// Issue a new AppSecret; the old one and all access tokens stop working.
+    Reset { appid: String },
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let json_output = cli.json;
+    match cli.command {
+        Command::Serve { listen } => {
+            let config = Config::load(&cli.overrides, listen.as_deref())?;
+            serve(config).await
+        }
+        Command::Migrate => {
+            let config = Config::load(&cli.overrides, None)?;
+            crate::open_store(&config).await?;
+            print(json_output, &json!({ "migrated": true }), "Database is up to date.");
+            Ok(())
+        }
+        Command::Admin { command } => {
+            let config = Config::load(&cli.overrides, None)?;
+            admin(config, command, json_output).await
+        }
+        Command::Login { server, api_key } => {
+            let client = Client::new(&server, &api_key);
+            let me = client.me().await.context("checking the API key")?;
+            let path = Credentials { server, api_key }.save()?;
+            let text = format!("Signed in as {} (saved to {}).", me.developer.email, path.display());
+            print(json_output, &json!({ "email": me.developer.email, "credentials": path }), &text);
+            Ok(())
+        }
+        Command::App { command } => {
+            let client = Credentials::resolve(cli.server, cli.api_key)?.client();
+            app(client, command, json_output).await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listen = config.listen.clone();
+    let admin_email = config.admin_email.clone();
+    let runtime = crate::Runtime::open(config).await?;
+    let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+    let address = listener.local_addr()?;
+    if let Some(link) = runtime.platform.bootstrap_operator(&admin_email).await? {
+        println!("Created the operator account {admin_email}. Sign in once with this link (valid 24 hours):\n\n  {link}\n");
+    }
+    println!("Miniplat is running at {} (listening on {address}); press Ctrl-C to stop.", runtime.config.platform.public_url);
+    runtime.serve(listener, crate::shutdown_signal()).await
+}
+
+async fn admin(config: Config, command: AdminCommand, json_output: bool) -> anyhow::Result<()> {
+    let runtime = crate::Runtime::open(config).await?;
+    let platform = &runtime.platform;
+    match command {
+        AdminCommand::Developer { command: DeveloperCommand::Create { email, operator } } => {
+            use miniplat_core::accounts::PlatformRole;
+            let role = if operator { PlatformRole::Operator } else { PlatformRole::Developer };
+            let developer = platform.create_verified_developer(&email, role).await?;
+            let scopes = miniplat_core::api_keys::Scope::all_for(&developer);
+            let key = platform.create_api_key(&developer, "created by miniplat admin", &scopes).await?;
+            let text = format!(
+                "Created developer {} (id {}).\nAPI key (shown once): {}",
+                developer.email, developer.id.0, key.plaintext
+            );
+            let value = json!({ "developer_id": developer.id.0, "email": developer.email, "api_key": key.plaintext });
+            print(json_output, &value, &text);
+        }
+        AdminCommand::SignInLink { email } => {
+            let email = miniplat_core::email::Email::parse(&email)?;
+            let Some(developer) = platform.store.developer_by_email(&email).await? else {
+                bail!("no developer account has the email {email}");
+            };
+            let link = platform.create_sign_in_link(&developer).await?;
+            print(json_output, &json!({ "link": link }), &format!("One-time sign-in link (24 hours):\n  {link}"));
+        }
+    }
+    Ok(())
+}
+
+async fn app(client: Client, command: AppCommand, json_output: bool) -> anyhow::Result<()> {
+    match command {
+        AppCommand::Create { name, introduction, contact_email } => {
+            let created = client.create_app(&name, &introduction, contact_email.as_deref()).await?;
+            let text = format!(
+                "Created mini program \"{}\".\n  appid:     {}\n  AppSecret: {}  (shown once: store it now)",
+                created.app.name, created.app.appid, created.secret
+            );
+            print(json_output, &serde_json::to_value(&created)?, &text);
+        }
+        AppCommand::List => {
+            let apps = client.list_apps().await?;
+            let mut text = String::new();
+            if apps.is_empty() {
+                text.push_str("No mini programs yet; create one with `miniplat app create --name NAME`.");
+            }
+            for app in &apps {
+                text.push_str(&format!("{}  {:<30}  {:<10}  {}\n", app.appid, app.name, app.role, app.status));
+            }
+            print(json_output, &json!({ "apps": apps }), text.trim_end());
+        }
+        AppCommand::Show { appid } => {
+            let app = client.app(&appid).await?;
+            let text = format!(
+                "{}\n  appid:        {}\n  status:       {}\n  your role:    {}\n  introduction: {}",
+                app.name, app.appid, app.status, app.role, app.introduction
+            );
+            print(json_output, &serde_json::to_value(&app)?, &text);
+        }
+        AppCommand::Secret { command: SecretCommand::Reset { appid } } => {
+            let secret = client.reset_secret(&appid).await?;
+            let text = format!("New AppSecret for {} (shown once): {}", secret.appid, secret.secret);
+            print(json_output, &serde_json::to_value(&secret)?, &text);
+        }
+    }
+    Ok(())
+}
+
+fn print(json_output: bool, value: &serde_json::Value, text: &str) {
+    if json_output {
+        println!("{}", serde_json::to_string_pretty(value).expect("JSON values serialise"));
+    } else {
+        println!("{text}");
+    }
+}
+
+/// Where developer commands find their server and key: flags, then `MINIPLAT_SERVER` /
+/// `MINIPLAT_API_KEY`, then the file `miniplat login` wrote.
+#[derive(Serialize, Deserialize)]
+struct Credentials {
+    server: String,
+    api_key: String,
+}
+
+impl Credentials {
+    fn path() -> anyhow::Result<PathBuf> {
+        if let Some(dir) = std::env::var_os("MINIPLAT_CONFIG_DIR") {
+            return Ok(PathBuf::from(dir).join("credentials.toml"));
+        }
+        let base = match std::env::var_os("XDG_CONFIG_HOME") {
+            Some(dir) => PathBuf::from(dir),
+            None => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".config"),
+        };
+        Ok(base.join("miniplat").join("credentials.toml"))
+    }
+
+    fn save(&self) -> anyhow::Result<PathBuf> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = Self::path()?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path)?;
+        file.write_all(toml::to_string(self)?.as_bytes())?;
+        Ok(path)
+    }
+
+    fn resolve(server: Option<String>, api_key: Option<String>) -> anyhow::Result<Self> {
+        let stored: Option<Self> = Self::path()
+            .ok()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|text| toml::from_str(&text).ok());
+        let server = server.or_else(|| std::env::var("MINIPLAT_SERVER").ok()).or_else(|| stored.as_ref().map(|s| s.server.clone()));
+        let api_key = api_key.or_else(|| std::env::var("MINIPLAT_API_KEY").ok()).or_else(|| stored.map(|s| s.api_key));
+        match (server, api_key) {
+            (Some(server), Some(api_key)) => Ok(Self { server, api_key }),
+            _ => bail!("not signed in: run `miniplat login --server URL --api-key KEY` (or set MINIPLAT_SERVER and MINIPLAT_API_KEY)"),
+        }
+    }
+
+    fn client(&self) -> Client {
+        Client::new(&self.server, &self.api_key)
+    }
+}
