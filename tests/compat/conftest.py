@@ -109,8 +109,9 @@ def _free_port():
 
 
 def _child_env(**extra):
-    """The caller's environment without any MINIPLAT_* settings of its own,
-    plus the given ones, so a developer's shell cannot steer the suite."""
+    """The caller's environment without any MINIPLAT_* settings of its own
+    (the server reads its configuration from MINIPLAT_* variables), plus the
+    given ones, so a developer's shell cannot steer the suite."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINIPLAT_")}
     env.update(extra)
     return env
@@ -128,6 +129,7 @@ class Server:
 
     def __init__(self, binary, workdir):
         self.binary = binary
+        self.workdir = workdir  # the cwd of every miniplat process: no stray miniplat.toml
         self.data_dir = workdir / "data"
         self.data_dir.mkdir()
         self.stdout_path = workdir / "server.stdout.log"
@@ -148,6 +150,7 @@ class Server:
                     [self.binary, "serve", "--data-dir", str(self.data_dir),
                      "--listen", f"127.0.0.1:{port}"],
                     stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=_child_env(),
+                    cwd=self.workdir,
                 )
             if self._wait_ready():
                 return
@@ -199,7 +202,7 @@ class Server:
             extra["MINIPLAT_API_KEY"] = api_key
         proc = subprocess.run(
             [self.binary, *args], stdin=subprocess.DEVNULL, capture_output=True,
-            text=True, timeout=CLI_TIMEOUT_S, env=_child_env(**extra),
+            text=True, timeout=CLI_TIMEOUT_S, env=_child_env(**extra), cwd=self.workdir,
         )
         assert proc.returncode == 0, (
             f"miniplat {' '.join(args)} exited {proc.returncode}\n"

@@ -74,7 +74,7 @@ pub trait Store: Send + Sync {
     async fn apps_of(&self, developer: DeveloperId) -> StoreResult<Vec<(App, MemberRole)>>;
     async fn update_app_profile(&self, app: &App) -> StoreResult<()>;
     /// Stores a new secret hash, bumps the generation and invalidates every token of the app.
-    async fn replace_app_secret(&self, app: AppKey, secret_hash: &str) -> StoreResult<App>;
+    async fn replace_app_secret(&self, app: AppKey, secret_hash: &str, now: Timestamp) -> StoreResult<App>;
     async fn member_role(&self, app: AppKey, developer: DeveloperId) -> StoreResult<Option<MemberRole>>;
     async fn members(&self, app: AppKey) -> StoreResult<Vec<Member>>;
     /// Changes a member's role, or removes the member when `role` is `None`.
@@ -94,8 +94,8 @@ pub trait Store: Send + Sync {
     async fn current_stable_token(&self, app: AppKey, now: Timestamp) -> StoreResult<Option<AccessTokenRecord>>;
     /// Forced stable refreshes issued since `since`, and the time of the latest one.
     async fn forced_stable_refreshes(&self, app: AppKey, since: Timestamp) -> StoreResult<(i64, Option<Timestamp>)>;
-    /// Invalidates every token of the app now; returns how many were still valid.
-    async fn revoke_tokens(&self, app: AppKey) -> StoreResult<u64>;
+    /// Invalidates every token of the app at `now`; returns how many were still valid.
+    async fn revoke_tokens(&self, app: AppKey, now: Timestamp) -> StoreResult<u64>;
 
     // Quotas and request records.
     async fn quota_used(&self, app: AppKey, api: &str, day: i64) -> StoreResult<i64>;

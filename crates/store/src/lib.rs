@@ -21,7 +21,31 @@ use sql::{Conn, PostgresConn, SqliteConn};
 
 enum Pool {
     Sqlite(r2d2::Pool<SqliteConnectionManager>),
-    Postgres(r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>),
+    Postgres(PostgresPool),
+}
+
+/// The Postgres pool, closed off the async runtime: the sync driver closes each connection with
+/// a blocking call, which panics (and, inside a destructor, aborts) on a tokio worker thread —
+/// where the last `SqlStore` handle is usually dropped.
+struct PostgresPool(Option<r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>>);
+
+impl PostgresPool {
+    fn get(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<postgres::NoTls>>, r2d2::Error> {
+        self.0.as_ref().expect("the pool lives until dropped").get()
+    }
+}
+
+impl Drop for PostgresPool {
+    fn drop(&mut self) {
+        let Some(pool) = self.0.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let closed = std::thread::spawn(move || drop(pool)).join();
+            if closed.is_err() {
+                tracing::error!("closing the PostgreSQL connection pool failed");
+            }
+        }
+        // Off the runtime, the pool simply closes here.
+    }
 }
 
 /// The store: a connection pool of one backend.
@@ -72,7 +96,7 @@ impl SqlStore {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(pool_error)?;
-        Ok(Self { pool: Arc::new(Pool::Postgres(pool)) })
+        Ok(Self { pool: Arc::new(Pool::Postgres(PostgresPool(Some(pool)))) })
     }
 
     /// Runs `work` on a pooled connection on the blocking pool. With `transaction`, the work

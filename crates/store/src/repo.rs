@@ -465,6 +465,15 @@ impl Store for SqlStore {
                 if c.query_opt("SELECT 1 FROM apps WHERE name_key = ?", params![new.name.key()])?.is_some() {
                     return Err(StoreError::Refused(NAME_TAKEN));
                 }
+                // The email is claimed before the app row exists, so a taken email is always
+                // reported as such: the app's own unique `contact_email` would otherwise fail
+                // first and read as a name clash. The owner is filled in below.
+                if let Some(email) = &new.contact_email {
+                    claim_email(c, email, "app", 0).map_err(|e| match e {
+                        StoreError::UniqueViolation => StoreError::Refused(EMAIL_TAKEN),
+                        other => other,
+                    })?;
+                }
                 let sql = "INSERT INTO apps (appid, name, name_key, introduction, contact_email, status, secret_hash, \
                            secret_generation, created_by, created_at) VALUES (?, ?, ?, ?, ?, 'unreleased', ?, 1, ?, ?) RETURNING id";
                 let contact_email = new.contact_email.as_ref().map(|e| e.as_str());
@@ -489,10 +498,7 @@ impl Store for SqlStore {
                     })?
                     .int(0);
                 if let Some(email) = &new.contact_email {
-                    claim_email(c, email, "app", id).map_err(|e| match e {
-                        StoreError::UniqueViolation => StoreError::Refused(EMAIL_TAKEN),
-                        other => other,
-                    })?;
+                    c.exec("UPDATE email_claims SET owner_id = ? WHERE email = ?", params![id, email.as_str()])?;
                 }
                 c.exec(
                     "INSERT INTO app_members (app_id, developer_id, role, added_at) VALUES (?, ?, 'admin', ?)",
@@ -537,9 +543,8 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn replace_app_secret(&self, key: AppKey, secret_hash: &str) -> StoreResult<App> {
+    async fn replace_app_secret(&self, key: AppKey, secret_hash: &str, now: Timestamp) -> StoreResult<App> {
         let secret_hash = secret_hash.to_owned();
-        let now = unix_now();
         self.write(move |c| {
             c.exec(
                 "UPDATE apps SET secret_hash = ?, secret_generation = secret_generation + 1 WHERE id = ?",
@@ -633,7 +638,7 @@ impl Store for SqlStore {
                 params![m.added_at, invitation_id],
             )?;
             if changed != 1 {
-                return Err(StoreError::Backend("invitation already accepted".into()));
+                return Err(StoreError::Refused("invitation already accepted"));
             }
             c.exec(
                 "INSERT INTO app_members (app_id, developer_id, role, added_at) VALUES (?, ?, ?, ?)",
@@ -701,8 +706,7 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn revoke_tokens(&self, key: AppKey) -> StoreResult<u64> {
-        let now = unix_now();
+    async fn revoke_tokens(&self, key: AppKey, now: Timestamp) -> StoreResult<u64> {
         self.write(move |c| invalidate_tokens(c, key, now)).await
     }
 
@@ -867,9 +871,4 @@ fn invalidate_tokens(c: &mut dyn Conn, key: AppKey, now: Timestamp) -> StoreResu
         "UPDATE access_tokens SET invalid_after = ? WHERE app_id = ? AND expires_at > ? AND (invalid_after IS NULL OR invalid_after > ?)",
         params![now, key.0, now, now],
     )
-}
-
-/// Revocation instants come from the wall clock: they must be "now" for every node.
-fn unix_now() -> Timestamp {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as i64
 }

@@ -200,6 +200,9 @@ pub(crate) struct PostgresConn<'a>(pub &'a mut postgres::Client);
 fn postgres_error(error: postgres::Error) -> StoreError {
     if error.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
         StoreError::UniqueViolation
+    } else if let Some(db) = error.as_db_error() {
+        // The driver's own message for server errors is just "db error"; keep the cause.
+        StoreError::Backend(format!("postgres: {}: {} ({})", db.severity(), db.message(), db.code().code()))
     } else {
         StoreError::Backend(format!("postgres: {error}"))
     }
@@ -273,6 +276,9 @@ impl Conn for PostgresConn<'_> {
                     Value::Int(row.try_get::<_, Option<bool>>(index).map_err(postgres_error)?.map(i64::from))
                 } else if *ty == Type::BYTEA {
                     Value::Blob(row.try_get::<_, Option<Vec<u8>>>(index).map_err(postgres_error)?)
+                } else if *ty == Type::VOID {
+                    // `SELECT pg_advisory_lock(…)` and friends: a row without a value.
+                    Value::Int(None)
                 } else {
                     Value::Text(row.try_get::<_, Option<String>>(index).map_err(postgres_error)?)
                 };

@@ -6,9 +6,13 @@ mod support;
 
 use miniplat_core::accounts::sign_in::SignInState;
 use miniplat_core::accounts::subject::VerificationStatus;
-use miniplat_core::accounts::{AccountRef, AccountStatus, DeveloperId, EndUserId, PlatformRole, Session, Subject, SubjectType};
+use miniplat_core::accounts::{
+    AccountRef, AccountStatus, DeveloperId, EndUserId, PlatformRole, Session, Subject, SubjectType,
+};
 use miniplat_core::api_keys::{ApiKey, Scope};
-use miniplat_core::apps::{AppId, AppKey, AppName, AppStatus, CreateAppError, Invitation, Member, MemberRole, NewApp};
+use miniplat_core::apps::{
+    AppId, AppKey, AppName, AppStatus, CreateAppError, Invitation, Member, MemberRole, NewApp,
+};
 use miniplat_core::audit::{chain_hash, verify_chain, NewAuditEntry, GENESIS};
 use miniplat_core::error::StoreError;
 use miniplat_core::quota::RequestRecord;
@@ -16,7 +20,7 @@ use miniplat_core::store::Store;
 use miniplat_core::tokens::TokenKind;
 use miniplat_core::Timestamp;
 
-use support::{app, assert_same, developer, email, new_app, new_developer, new_end_user, token, unix_now, Db, T0};
+use support::{app, assert_same, developer, email, new_app, new_developer, new_end_user, token, Db, T0};
 
 const DAY: i64 = 86_400;
 
@@ -76,8 +80,10 @@ async fn one_email_namespace_for_developers_end_users_and_apps(db: Db) {
     let store = &db.store;
     let dev = developer(store, "dev@example.com").await;
     store.create_end_user(&new_end_user("user@example.com")).await.unwrap();
-    let coffee =
-        store.create_app(&NewApp { contact_email: Some(email("app@example.com")), ..new_app("Coffee", &dev) }).await.unwrap();
+    let coffee = store
+        .create_app(&NewApp { contact_email: Some(email("app@example.com")), ..new_app("Coffee", &dev) })
+        .await
+        .unwrap();
     assert_eq!(coffee.contact_email, Some(email("app@example.com")));
 
     for taken in ["dev@example.com", "user@example.com", "app@example.com", "DEV@Example.COM"] {
@@ -89,7 +95,10 @@ async fn one_email_namespace_for_developers_end_users_and_apps(db: Db) {
     for taken in ["dev@example.com", "app@example.com"] {
         let error = store.create_end_user(&new_end_user(taken)).await.unwrap_err();
         assert!(matches!(error, StoreError::UniqueViolation), "end user with {taken}: {error:?}");
-        assert!(store.end_user_by_email(&email(taken)).await.unwrap().is_none(), "end user with {taken} left behind");
+        assert!(
+            store.end_user_by_email(&email(taken)).await.unwrap().is_none(),
+            "end user with {taken} left behind"
+        );
     }
     // A developer cannot take another developer's, an end user's or an app's email.
     for taken in ["dev@example.com", "user@example.com", "app@example.com"] {
@@ -97,7 +106,11 @@ async fn one_email_namespace_for_developers_end_users_and_apps(db: Db) {
         assert!(matches!(error, StoreError::UniqueViolation), "developer with {taken}: {error:?}");
     }
     let developers = store.list_developers().await.unwrap();
-    assert_eq!(developers.iter().map(|d| d.id).collect::<Vec<_>>(), [dev.id], "failed creates left developers behind");
+    assert_eq!(
+        developers.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [dev.id],
+        "failed creates left developers behind"
+    );
 
     // An app cannot take any account's email; the failed create leaves nothing behind.
     for taken in ["dev@example.com", "user@example.com", "app@example.com"] {
@@ -110,8 +123,10 @@ async fn one_email_namespace_for_developers_end_users_and_apps(db: Db) {
     assert_eq!(apps.iter().map(|(a, _)| a.key).collect::<Vec<_>>(), [coffee.key]);
 
     // The name and the email the failed creates asked for are still free.
-    let tea =
-        store.create_app(&NewApp { contact_email: Some(email("tea@example.com")), ..new_app("Tea House", &dev) }).await.unwrap();
+    let tea = store
+        .create_app(&NewApp { contact_email: Some(email("tea@example.com")), ..new_app("Tea House", &dev) })
+        .await
+        .unwrap();
     assert_eq!(tea.name.as_str(), "Tea House");
     assert!(store.email_in_use(&email("tea@example.com")).await.unwrap());
     let user = store.create_end_user(&new_end_user("late@example.com")).await.unwrap();
@@ -123,10 +138,7 @@ async fn developers_round_trip(db: Db) {
     assert!(store.list_developers().await.unwrap().is_empty());
     assert!(!store.operator_exists().await.unwrap());
 
-    let zed = store
-        .create_developer(&support::new_developer("Zed@Example.COM"))
-        .await
-        .unwrap();
+    let zed = store.create_developer(&support::new_developer("Zed@Example.COM")).await.unwrap();
     assert!(zed.id.0 > 0);
     assert_eq!(zed.email.as_str(), "zed@example.com");
     assert_eq!(zed.password_hash.as_deref(), Some("hash-of-Zed@Example.COM"));
@@ -145,7 +157,10 @@ async fn developers_round_trip(db: Db) {
         created_at: T0 + 1,
     };
     let ann = store.create_developer(&new_operator).await.unwrap();
-    assert_eq!((ann.password_hash.as_deref(), ann.email_verified_at, ann.role), (None, None, PlatformRole::Operator));
+    assert_eq!(
+        (ann.password_hash.as_deref(), ann.email_verified_at, ann.role),
+        (None, None, PlatformRole::Operator)
+    );
     assert!(store.operator_exists().await.unwrap());
 
     assert_same(&store.developer_by_id(zed.id).await.unwrap().unwrap(), &zed);
@@ -254,7 +269,11 @@ async fn sign_in_links_work_once_and_expire(db: Db) {
     assert_eq!(store.take_sign_in_link("link-a", T0 + 1).await.unwrap(), None, "a used link is gone");
 
     store.create_sign_in_link("link-b", other.id, T0 + 600).await.unwrap();
-    assert_eq!(store.take_sign_in_link("link-b", T0 + 600).await.unwrap(), None, "expired at its expiry instant");
+    assert_eq!(
+        store.take_sign_in_link("link-b", T0 + 600).await.unwrap(),
+        None,
+        "expired at its expiry instant"
+    );
     assert_eq!(store.take_sign_in_link("link-b", T0 + 601).await.unwrap(), None);
     // Refusing an expired take does not consume the link; `now` decides.
     assert_eq!(store.take_sign_in_link("link-b", T0 + 599).await.unwrap(), Some(other.id));
@@ -324,8 +343,10 @@ async fn api_keys_are_listed_touched_and_revoked_by_their_owner(db: Db) {
     let created_ci = store.create_api_key(&ci, "hash-ci").await.unwrap();
     assert!(created_ci.id > 0);
     assert_same(&created_ci, &ApiKey { id: created_ci.id, ..ci });
-    let laptop = store.create_api_key(&key(a.id, "laptop", vec![Scope::AppsWrite]), "hash-laptop").await.unwrap();
-    let theirs = store.create_api_key(&key(b.id, "theirs", Scope::ALL.to_vec()), "hash-theirs").await.unwrap();
+    let laptop =
+        store.create_api_key(&key(a.id, "laptop", vec![Scope::AppsWrite]), "hash-laptop").await.unwrap();
+    let theirs =
+        store.create_api_key(&key(b.id, "theirs", Scope::ALL.to_vec()), "hash-theirs").await.unwrap();
     assert!(created_ci.id != laptop.id && laptop.id != theirs.id);
     assert_eq!(theirs.scopes, Scope::ALL);
 
@@ -350,7 +371,8 @@ async fn api_keys_are_listed_touched_and_revoked_by_their_owner(db: Db) {
 
     // Revoking all of a developer's keys keeps earlier revocation times and other developers' keys.
     store.revoke_api_keys_of(a.id, T0 + 200).await.unwrap();
-    let revoked: Vec<_> = store.api_keys_of(a.id).await.unwrap().iter().map(|k| (k.id, k.revoked_at)).collect();
+    let revoked: Vec<_> =
+        store.api_keys_of(a.id).await.unwrap().iter().map(|k| (k.id, k.revoked_at)).collect();
     assert_eq!(revoked, [(created_ci.id, Some(T0 + 100)), (laptop.id, Some(T0 + 200))]);
     assert_same(&store.api_keys_of(b.id).await.unwrap(), &vec![theirs]);
 }
@@ -375,7 +397,13 @@ async fn apps_have_unique_name_keys_and_creator_admins(db: Db) {
     // The creator is the admin, and the only member.
     assert_eq!(store.member_role(coffee.key, a.id).await.unwrap(), Some(MemberRole::Admin));
     assert_eq!(store.member_role(coffee.key, b.id).await.unwrap(), None);
-    let admin = Member { app: coffee.key, developer_id: a.id, email: a.email.clone(), role: MemberRole::Admin, added_at: T0 };
+    let admin = Member {
+        app: coffee.key,
+        developer_id: a.id,
+        email: a.email.clone(),
+        role: MemberRole::Admin,
+        added_at: T0,
+    };
     assert_same(&store.members(coffee.key).await.unwrap(), &vec![admin]);
 
     // Names are unique by their key: full width and case fold together.
@@ -420,30 +448,48 @@ async fn replacing_the_secret_bumps_the_generation_and_invalidates_tokens(db: Db
     let dev = developer(store, "dev@example.com").await;
     let coffee = app(store, "Coffee", &dev).await;
     let tea = app(store, "Tea", &dev).await;
-    // Replacement invalidates at the wall-clock "now", so these tokens live around it.
-    let now = unix_now();
-    store.insert_access_token(&token("basic", &coffee, TokenKind::Basic, now - 10, now + 7200), None).await.unwrap();
-    store.insert_access_token(&token("stable", &coffee, TokenKind::Stable, now - 10, now + 7200), None).await.unwrap();
-    // Superseded, in its grace period.
-    store.insert_access_token(&token("basic-new", &coffee, TokenKind::Basic, now - 5, now + 7200), Some(now + 300)).await.unwrap();
-    store.insert_access_token(&token("other-app", &tea, TokenKind::Basic, now - 10, now + 7200), None).await.unwrap();
+    let now = T0 + 100;
+    store.insert_access_token(&token("basic", &coffee, TokenKind::Basic, T0, T0 + 7200), None).await.unwrap();
+    store
+        .insert_access_token(&token("stable", &coffee, TokenKind::Stable, T0, T0 + 7200), None)
+        .await
+        .unwrap();
+    // Superseded by the next one, in its grace period until after `now`.
+    store
+        .insert_access_token(
+            &token("basic-new", &coffee, TokenKind::Basic, T0 + 5, T0 + 7205),
+            Some(T0 + 300),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_access_token(&token("other-app", &tea, TokenKind::Basic, T0, T0 + 7200), None)
+        .await
+        .unwrap();
 
-    let before = unix_now();
-    let replaced = store.replace_app_secret(coffee.key, "secret-2").await.unwrap();
-    let after = unix_now();
-    let expected = miniplat_core::apps::App { secret_hash: "secret-2".into(), secret_generation: 2, ..coffee.clone() };
+    let replaced = store.replace_app_secret(coffee.key, "secret-2", now).await.unwrap();
+    let expected =
+        miniplat_core::apps::App { secret_hash: "secret-2".into(), secret_generation: 2, ..coffee.clone() };
     assert_same(&replaced, &expected);
     assert_same(&store.app_by_key(coffee.key).await.unwrap().unwrap(), &expected);
 
     for hash in ["basic", "stable", "basic-new"] {
-        let at = store.access_token_by_hash(hash).await.unwrap().unwrap().invalid_after;
-        assert!(at.is_some_and(|at| (before..=after).contains(&at)), "{hash}: invalid_after {at:?} not in {before}..={after}");
+        assert_eq!(
+            store.access_token_by_hash(hash).await.unwrap().unwrap().invalid_after,
+            Some(now),
+            "{hash}"
+        );
     }
     assert_eq!(store.access_token_by_hash("other-app").await.unwrap().unwrap().invalid_after, None);
-    assert!(store.current_stable_token(coffee.key, after).await.unwrap().is_none());
+    assert!(store.current_stable_token(coffee.key, now).await.unwrap().is_none());
 
-    let again = store.replace_app_secret(coffee.key, "secret-3").await.unwrap();
+    let again = store.replace_app_secret(coffee.key, "secret-3", now + 10).await.unwrap();
     assert_eq!((again.secret_hash.as_str(), again.secret_generation), ("secret-3", 3));
+    assert_eq!(
+        store.access_token_by_hash("basic").await.unwrap().unwrap().invalid_after,
+        Some(now),
+        "an earlier end stays"
+    );
     assert_same(&store.app_by_key(tea.key).await.unwrap().unwrap(), &tea);
 }
 
@@ -479,11 +525,18 @@ async fn members_join_by_invitation_and_change_roles(db: Db) {
     assert_same(&listed[0], &inv_b);
 
     // Accepting marks the invitation and adds the member, once.
-    let member_b = Member { app: coffee.key, developer_id: b.id, email: b.email.clone(), role: MemberRole::Developer, added_at: T0 + 100 };
+    let member_b = Member {
+        app: coffee.key,
+        developer_id: b.id,
+        email: b.email.clone(),
+        role: MemberRole::Developer,
+        added_at: T0 + 100,
+    };
     store.accept_invitation(inv_b.id, &member_b).await.unwrap();
     assert_eq!(store.invitation_by_hash("inv-b").await.unwrap().unwrap().accepted_at, Some(T0 + 100));
     assert_eq!(store.member_role(coffee.key, b.id).await.unwrap(), Some(MemberRole::Developer));
-    let member_c = Member { developer_id: c.id, email: c.email.clone(), added_at: T0 + 200, ..member_b.clone() };
+    let member_c =
+        Member { developer_id: c.id, email: c.email.clone(), added_at: T0 + 200, ..member_b.clone() };
     let error = store.accept_invitation(inv_b.id, &member_c).await.unwrap_err();
     assert!(matches!(error, StoreError::Refused(_)), "second accept: {error:?}");
     assert_eq!(store.member_role(coffee.key, c.id).await.unwrap(), None);
@@ -491,13 +544,25 @@ async fn members_join_by_invitation_and_change_roles(db: Db) {
 
     // Accepting for someone already a member fails as a whole: the invitation stays open.
     let inv_a = store.invitation_by_hash("inv-a").await.unwrap().unwrap();
-    let again_a = Member { app: coffee.key, developer_id: a.id, email: a.email.clone(), role: MemberRole::Operator, added_at: T0 + 300 };
+    let again_a = Member {
+        app: coffee.key,
+        developer_id: a.id,
+        email: a.email.clone(),
+        role: MemberRole::Operator,
+        added_at: T0 + 300,
+    };
     let error = store.accept_invitation(inv_a.id, &again_a).await.unwrap_err();
     assert!(matches!(error, StoreError::UniqueViolation), "{error:?}");
     assert_eq!(store.invitation_by_hash("inv-a").await.unwrap().unwrap().accepted_at, None);
     assert_eq!(store.member_role(coffee.key, a.id).await.unwrap(), Some(MemberRole::Admin));
 
-    let admin = Member { app: coffee.key, developer_id: a.id, email: a.email.clone(), role: MemberRole::Admin, added_at: T0 };
+    let admin = Member {
+        app: coffee.key,
+        developer_id: a.id,
+        email: a.email.clone(),
+        role: MemberRole::Admin,
+        added_at: T0,
+    };
     assert_same(&store.members(coffee.key).await.unwrap(), &vec![admin.clone(), member_b.clone()]);
     assert_same(&store.apps_of(b.id).await.unwrap(), &vec![(coffee.clone(), MemberRole::Developer)]);
 
@@ -518,7 +583,9 @@ async fn new_tokens_supersede_their_app_and_kind_only(db: Db) {
     let dev = developer(store, "dev@example.com").await;
     let x = app(store, "App X", &dev).await;
     let y = app(store, "App Y", &dev).await;
-    let invalid_after = |hash: &'static str| async move { store.access_token_by_hash(hash).await.unwrap().unwrap().invalid_after };
+    let invalid_after = |hash: &'static str| async move {
+        store.access_token_by_hash(hash).await.unwrap().unwrap().invalid_after
+    };
 
     let b1 = token("b1", &x, TokenKind::Basic, T0, T0 + 7200);
     store.insert_access_token(&b1, Some(T0 + 300)).await.unwrap();
@@ -532,21 +599,33 @@ async fn new_tokens_supersede_their_app_and_kind_only(db: Db) {
     assert!(matches!(error, StoreError::UniqueViolation), "{error:?}");
 
     // A new basic token of X ends the other basic tokens of X at the given time.
-    store.insert_access_token(&token("b2", &x, TokenKind::Basic, T0 + 60, T0 + 7260), Some(T0 + 360)).await.unwrap();
+    store
+        .insert_access_token(&token("b2", &x, TokenKind::Basic, T0 + 60, T0 + 7260), Some(T0 + 360))
+        .await
+        .unwrap();
     assert_eq!(invalid_after("b1").await, Some(T0 + 360));
     assert_eq!(invalid_after("b2").await, None);
     assert_eq!(invalid_after("s1").await, None, "another kind");
     assert_eq!(invalid_after("y1").await, None, "another app");
 
     // A later supersede never extends an earlier end.
-    store.insert_access_token(&token("b3", &x, TokenKind::Basic, T0 + 100, T0 + 7300), Some(T0 + 400)).await.unwrap();
+    store
+        .insert_access_token(&token("b3", &x, TokenKind::Basic, T0 + 100, T0 + 7300), Some(T0 + 400))
+        .await
+        .unwrap();
     assert_eq!(invalid_after("b1").await, Some(T0 + 360));
     assert_eq!(invalid_after("b2").await, Some(T0 + 400));
     assert_eq!(invalid_after("b3").await, None);
 
     // Tokens already expired at issue time are left alone.
-    store.insert_access_token(&token("b-old", &x, TokenKind::Basic, T0 - 9000, T0 - 1800), None).await.unwrap();
-    store.insert_access_token(&token("b4", &x, TokenKind::Basic, T0 + 200, T0 + 7400), Some(T0 + 200)).await.unwrap();
+    store
+        .insert_access_token(&token("b-old", &x, TokenKind::Basic, T0 - 9000, T0 - 1800), None)
+        .await
+        .unwrap();
+    store
+        .insert_access_token(&token("b4", &x, TokenKind::Basic, T0 + 200, T0 + 7400), Some(T0 + 200))
+        .await
+        .unwrap();
     assert_eq!(invalid_after("b-old").await, None);
     assert_eq!(invalid_after("b3").await, Some(T0 + 200));
     assert_eq!(invalid_after("b2").await, Some(T0 + 200));
@@ -569,13 +648,17 @@ async fn current_stable_token_is_the_newest_valid_one(db: Db) {
     let dev = developer(store, "dev@example.com").await;
     let x = app(store, "App X", &dev).await;
     let y = app(store, "App Y", &dev).await;
-    let current = |at: Timestamp| async move { store.current_stable_token(x.key, at).await.unwrap().map(|t| t.hash) };
+    let current =
+        |at: Timestamp| async move { store.current_stable_token(x.key, at).await.unwrap().map(|t| t.hash) };
     assert_eq!(current(T0).await, None);
 
     let s1 = token("s1", &x, TokenKind::Stable, T0, T0 + 7200);
     store.insert_access_token(&s1, None).await.unwrap();
     store.insert_access_token(&token("basic", &x, TokenKind::Basic, T0 + 5, T0 + 7205), None).await.unwrap();
-    store.insert_access_token(&token("y-stable", &y, TokenKind::Stable, T0 + 5, T0 + 7205), None).await.unwrap();
+    store
+        .insert_access_token(&token("y-stable", &y, TokenKind::Stable, T0 + 5, T0 + 7205), None)
+        .await
+        .unwrap();
     assert_same(&store.current_stable_token(x.key, T0 + 10).await.unwrap().unwrap(), &s1);
 
     // A rotation: the newer one is current, the older one stays valid.
@@ -591,13 +674,22 @@ async fn current_stable_token_is_the_newest_valid_one(db: Db) {
     assert_eq!(current(T0 + 80).await.as_deref(), Some("s3"));
 
     // Newer but expired: ignored.
-    store.insert_access_token(&token("s-short", &x, TokenKind::Stable, T0 + 90, T0 + 100), None).await.unwrap();
+    store
+        .insert_access_token(&token("s-short", &x, TokenKind::Stable, T0 + 90, T0 + 100), None)
+        .await
+        .unwrap();
     assert_eq!(current(T0 + 95).await.as_deref(), Some("s-short"));
     assert_eq!(current(T0 + 100).await.as_deref(), Some("s3"));
 
     // Newer but invalidated: ignored.
-    store.insert_access_token(&token("s-new", &x, TokenKind::Stable, T0 + 120, T0 + 7320), None).await.unwrap();
-    store.insert_access_token(&token("s-old", &x, TokenKind::Stable, T0 + 110, T0 + 7310), Some(T0 + 130)).await.unwrap();
+    store
+        .insert_access_token(&token("s-new", &x, TokenKind::Stable, T0 + 120, T0 + 7320), None)
+        .await
+        .unwrap();
+    store
+        .insert_access_token(&token("s-old", &x, TokenKind::Stable, T0 + 110, T0 + 7310), Some(T0 + 130))
+        .await
+        .unwrap();
     assert_eq!(current(T0 + 125).await.as_deref(), Some("s-new"));
     assert_eq!(current(T0 + 130).await.as_deref(), Some("s-old"));
     assert_eq!(current(T0 + 7310).await, None, "everything valid has expired");
@@ -616,35 +708,42 @@ async fn revoking_tokens_counts_the_still_valid_ones(db: Db) {
     let dev = developer(store, "dev@example.com").await;
     let z = app(store, "App Z", &dev).await;
     let other = app(store, "Other", &dev).await;
-    // Revocation happens at the wall-clock "now".
-    let now = unix_now();
-    let insert = |hash: &'static str, kind: TokenKind, issued: Timestamp, expires: Timestamp, supersede: Option<Timestamp>| {
+    let now = T0 + 1000;
+    let insert = |hash: &'static str,
+                  kind: TokenKind,
+                  issued: Timestamp,
+                  expires: Timestamp,
+                  supersede: Option<Timestamp>| {
         let record = token(hash, &z, kind, issued, expires);
         async move { store.insert_access_token(&record, supersede).await.unwrap() }
     };
-    insert("valid", TokenKind::Basic, now - 10, now + 7200, None).await;
     insert("expired", TokenKind::Basic, now - 9000, now - 1800, None).await;
     insert("superseded", TokenKind::Basic, now - 100, now + 7100, None).await;
     insert("successor", TokenKind::Basic, now - 50, now + 7150, Some(now - 40)).await;
+    insert("valid", TokenKind::Basic, now - 10, now + 7200, None).await;
     insert("in-grace", TokenKind::Stable, now - 20, now + 7180, None).await;
     insert("stable", TokenKind::Stable, now - 5, now + 7195, Some(now + 3600)).await;
-    store.insert_access_token(&token("elsewhere", &other, TokenKind::Basic, now, now + 7200), None).await.unwrap();
-    let invalid_after = |hash: &'static str| async move { store.access_token_by_hash(hash).await.unwrap().unwrap().invalid_after };
+    store
+        .insert_access_token(&token("elsewhere", &other, TokenKind::Basic, now, now + 7200), None)
+        .await
+        .unwrap();
+    let invalid_after = |hash: &'static str| async move {
+        store.access_token_by_hash(hash).await.unwrap().unwrap().invalid_after
+    };
     assert_eq!(invalid_after("superseded").await, Some(now - 40));
     assert_eq!(invalid_after("in-grace").await, Some(now + 3600));
 
-    let before = unix_now();
-    assert_eq!(store.revoke_tokens(z.key).await.unwrap(), 4, "valid, successor, in-grace, stable");
-    let after = unix_now();
-    assert_eq!(store.revoke_tokens(z.key).await.unwrap(), 0);
+    assert_eq!(store.revoke_tokens(z.key, now).await.unwrap(), 4, "successor, valid, in-grace, stable");
+    assert_eq!(store.revoke_tokens(z.key, now).await.unwrap(), 0);
+    assert_eq!(store.revoke_tokens(z.key, now + 1).await.unwrap(), 0);
 
-    for hash in ["valid", "successor", "in-grace", "stable"] {
-        let at = invalid_after(hash).await;
-        assert!(at.is_some_and(|at| (before..=after).contains(&at)), "{hash}: invalid_after {at:?} not in {before}..={after}");
+    for hash in ["successor", "valid", "in-grace", "stable"] {
+        assert_eq!(invalid_after(hash).await, Some(now), "{hash}");
     }
     assert_eq!(invalid_after("superseded").await, Some(now - 40), "an earlier end stays");
+    assert_eq!(invalid_after("expired").await, None, "expired tokens are left alone");
     assert_eq!(invalid_after("elsewhere").await, None, "another app");
-    assert!(store.current_stable_token(z.key, after).await.unwrap().is_none());
+    assert!(store.current_stable_token(z.key, now).await.unwrap().is_none());
 }
 
 // ---- quotas and request records ----
@@ -738,7 +837,9 @@ async fn request_records_and_purging_expired_data(db: Db) {
         client_ip: "203.0.113.9".into(),
     };
     let kept_records = [record("recent", now), record("six-days", now - 7 * DAY + 1)];
-    for r in kept_records.iter().chain(&[record("eight-days", now - 7 * DAY - 1), record("month", now - 30 * DAY)]) {
+    for r in
+        kept_records.iter().chain(&[record("eight-days", now - 7 * DAY - 1), record("month", now - 30 * DAY)])
+    {
         store.insert_request_record(r).await.unwrap();
     }
     assert_eq!(store.request_record("recent").await.unwrap(), Some(kept_records[0].clone()));
@@ -769,7 +870,10 @@ async fn request_records_and_purging_expired_data(db: Db) {
         ("expired-two-days", now - 2 * DAY),
     ];
     for (hash, expires_at) in tokens {
-        store.insert_access_token(&token(hash, &x, TokenKind::Basic, expires_at - 7200, expires_at), None).await.unwrap();
+        store
+            .insert_access_token(&token(hash, &x, TokenKind::Basic, expires_at - 7200, expires_at), None)
+            .await
+            .unwrap();
     }
 
     // 2 sessions + 1 link + 2 tokens + 2 request records.
@@ -788,7 +892,11 @@ async fn request_records_and_purging_expired_data(db: Db) {
     }
     assert_eq!(store.request_record("eight-days").await.unwrap(), None);
     assert_eq!(store.request_record("month").await.unwrap(), None);
-    assert_eq!(store.take_sign_in_link("link-live", now).await.unwrap(), Some(dev.id), "an unexpired link is kept");
+    assert_eq!(
+        store.take_sign_in_link("link-live", now).await.unwrap(),
+        Some(dev.id),
+        "an unexpired link is kept"
+    );
 
     // Ten minutes on, the rest has aged out: the session, both links (used or not), the token
     // expired a day ago and the record now 7 days old.
@@ -832,7 +940,8 @@ async fn audit_log_is_a_verified_append_only_chain(db: Db) {
     for n in 1..=5 {
         let entry = audit_entry(n);
         let stored = store.append_audit(&entry).await.unwrap();
-        let prev_hash = appended.last().map_or(GENESIS.to_owned(), |e: &miniplat_core::audit::AuditEntry| e.hash.clone());
+        let prev_hash =
+            appended.last().map_or(GENESIS.to_owned(), |e: &miniplat_core::audit::AuditEntry| e.hash.clone());
         assert_eq!(stored.seq, n);
         assert_eq!(stored.prev_hash, prev_hash);
         assert_eq!(stored.hash, chain_hash(&prev_hash, n, &entry));

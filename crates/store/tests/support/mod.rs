@@ -86,8 +86,12 @@ impl Db {
                 connection.execute_batch(&sql).map_err(|e| e.to_string())
             }
             Direct::Postgres(url) => {
-                let mut client = postgres::Client::connect(&url, postgres::NoTls).map_err(|e| e.to_string())?;
-                client.batch_execute(&sql).map_err(|e| e.to_string())
+                let mut client =
+                    postgres::Client::connect(&url, postgres::NoTls).map_err(|e| e.to_string())?;
+                // The server's message, not the driver's bare "db error".
+                client
+                    .batch_execute(&sql)
+                    .map_err(|e| e.as_db_error().map_or_else(|| e.to_string(), |db| db.message().to_owned()))
             }
         })
         .await
@@ -127,7 +131,8 @@ impl Fixture {
         let opened = tokio::task::spawn_blocking(move || Self::open_unmigrated(backend)).await;
         let mut fixture = opened.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         let db = fixture.db.as_mut().expect("opened fixture has a store");
-        db.applied = db.store.migrate().await.unwrap_or_else(|e| panic!("{} migrations failed: {e}", backend.name()));
+        db.applied =
+            db.store.migrate().await.unwrap_or_else(|e| panic!("{} migrations failed: {e}", backend.name()));
         Some(fixture)
     }
 
@@ -136,15 +141,17 @@ impl Fixture {
             Backend::Sqlite => {
                 let dir = TempDir::new().expect("temporary directory");
                 let path = dir.path().join("miniplat.db");
-                let store = SqlStore::open(&format!("sqlite://{}", path.display())).expect("open SQLite store");
+                let store =
+                    SqlStore::open(&format!("sqlite://{}", path.display())).expect("open SQLite store");
                 let db = Db { store, backend, applied: 0, direct: Direct::Sqlite(path) };
                 Some(Self { db: Some(db), cleanup: Some(Cleanup::Sqlite(dir)) })
             }
             Backend::Postgres => {
                 let admin_url = std::env::var(POSTGRES_URL_VAR).ok()?;
                 let schema = format!("conformance_{}", miniplat_crypto::random::hex(8));
-                let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
-                    .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR} is set, but connecting to it failed: {e}"));
+                let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap_or_else(|e| {
+                    panic!("{POSTGRES_URL_VAR} is set, but connecting to it failed: {e:?}")
+                });
                 admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create the test schema");
                 let url = with_search_path(&admin_url, &schema);
                 // From here on, dropping the fixture drops the schema.
@@ -199,12 +206,6 @@ pub fn assert_same<T: Debug>(actual: &T, expected: &T) {
     assert_eq!(format!("{actual:#?}"), format!("{expected:#?}"));
 }
 
-/// Wall-clock unix seconds, for the few operations that stamp "now" themselves.
-pub fn unix_now() -> Timestamp {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970");
-    since.as_secs() as Timestamp
-}
-
 // ---- builders ----
 
 pub fn email(text: &str) -> Email {
@@ -222,7 +223,12 @@ pub fn new_developer(address: &str) -> NewDeveloper {
 }
 
 pub fn new_end_user(address: &str) -> NewEndUser {
-    NewEndUser { email: email(address), password_hash: format!("hash-of-{address}"), nickname: "Nick".into(), created_at: T0 }
+    NewEndUser {
+        email: email(address),
+        password_hash: format!("hash-of-{address}"),
+        nickname: "Nick".into(),
+        created_at: T0,
+    }
 }
 
 pub async fn developer(store: &SqlStore, address: &str) -> Developer {
@@ -247,7 +253,13 @@ pub async fn app(store: &SqlStore, name: &str, creator: &Developer) -> App {
 }
 
 /// A valid token as issued: stable tokens carry a nonce, none is forced.
-pub fn token(hash: &str, app: &App, kind: TokenKind, issued_at: Timestamp, expires_at: Timestamp) -> AccessTokenRecord {
+pub fn token(
+    hash: &str,
+    app: &App,
+    kind: TokenKind,
+    issued_at: Timestamp,
+    expires_at: Timestamp,
+) -> AccessTokenRecord {
     AccessTokenRecord {
         hash: hash.into(),
         app: app.key,
