@@ -123,8 +123,14 @@ impl Client {
         &self.base_url
     }
 
-    async fn call<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<Value>) -> Result<T, ClientError> {
-        let mut request = self.http.request(method, format!("{}/api/v1{path}", self.base_url)).bearer_auth(&self.api_key);
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T, ClientError> {
+        let mut request =
+            self.http.request(method, format!("{}/api/v1{path}", self.base_url)).bearer_auth(&self.api_key);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -133,7 +139,8 @@ impl Client {
         let text = response.text().await?;
         if status.is_success() {
             let text = if status == StatusCode::NO_CONTENT || text.is_empty() { "null" } else { &text };
-            return serde_json::from_str(text).map_err(|_| ClientError::Unexpected { status: status.as_u16(), body: text.to_owned() });
+            return serde_json::from_str(text)
+                .map_err(|_| ClientError::Unexpected { status: status.as_u16(), body: text.to_owned() });
         }
         match serde_json::from_str::<Envelope>(&text) {
             Ok(envelope) => Err(ClientError::Api {
@@ -150,7 +157,12 @@ impl Client {
         self.call(Method::GET, "/me", None).await
     }
 
-    pub async fn create_app(&self, name: &str, introduction: &str, contact_email: Option<&str>) -> Result<CreatedApp, ClientError> {
+    pub async fn create_app(
+        &self,
+        name: &str,
+        introduction: &str,
+        contact_email: Option<&str>,
+    ) -> Result<CreatedApp, ClientError> {
         let body = json!({ "name": name, "introduction": introduction, "contact_email": contact_email });
         self.call(Method::POST, "/apps", Some(body)).await
     }

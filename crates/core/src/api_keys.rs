@@ -76,7 +76,12 @@ pub struct CreatedApiKey {
 const KEY_PREFIX: &str = "mpk_";
 
 impl Platform {
-    pub async fn create_api_key(&self, developer: &Developer, name: &str, scopes: &[Scope]) -> Result<CreatedApiKey> {
+    pub async fn create_api_key(
+        &self,
+        developer: &Developer,
+        name: &str,
+        scopes: &[Scope],
+    ) -> Result<CreatedApiKey> {
         developer.ensure_active()?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
@@ -103,7 +108,13 @@ impl Platform {
             revoked_at: None,
         };
         let key = self.store.create_api_key(&key, &miniplat_crypto::sha256_hex(plaintext.as_bytes())).await?;
-        self.audit(Actor::Developer(developer.id), "api_key.create", &format!("api_key:{}", key.id), &key.name).await?;
+        self.audit(
+            Actor::Developer(developer.id),
+            "api_key.create",
+            &format!("api_key:{}", key.id),
+            &key.name,
+        )
+        .await?;
         Ok(CreatedApiKey { key, plaintext })
     }
 

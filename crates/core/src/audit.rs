@@ -53,7 +53,15 @@ pub struct AuditEntry {
 /// The hash of an entry placed after `prev_hash` at position `seq`.
 pub fn chain_hash(prev_hash: &str, seq: i64, entry: &NewAuditEntry) -> String {
     let mut hasher = Sha256::new();
-    for part in [prev_hash, &seq.to_string(), &entry.at.to_string(), &entry.actor, &entry.action, &entry.target, &entry.detail] {
+    for part in [
+        prev_hash,
+        &seq.to_string(),
+        &entry.at.to_string(),
+        &entry.actor,
+        &entry.action,
+        &entry.target,
+        &entry.detail,
+    ] {
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part.as_bytes());
     }

@@ -77,7 +77,17 @@ mod tests {
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "no-at", "@example.com", "a@", "a@b", "a b@example.com", "a@-x.com", "a..b@example.com", "a@exa_mple.com"] {
+        for bad in [
+            "",
+            "no-at",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a b@example.com",
+            "a@-x.com",
+            "a..b@example.com",
+            "a@exa_mple.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

@@ -45,7 +45,9 @@ impl OutgoingMail {
         Self {
             to: to.clone(),
             subject: "You are invited to Miniplat".into(),
-            body: format!("You are invited to create a Miniplat developer account.\n\nSign up here:\n\n{link}\n"),
+            body: format!(
+                "You are invited to create a Miniplat developer account.\n\nSign up here:\n\n{link}\n"
+            ),
         }
     }
 

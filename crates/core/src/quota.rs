@@ -26,8 +26,10 @@ pub struct Api {
 }
 
 pub const TOKEN: &Api = &Api { path: "/cgi-bin/token", daily_limit: 2_000, per_minute: None };
-pub const STABLE_TOKEN: &Api = &Api { path: "/cgi-bin/stable_token", daily_limit: 500_000, per_minute: Some(10_000) };
-pub const QUOTA_GET: &Api = &Api { path: "/cgi-bin/openapi/quota/get", daily_limit: 500_000, per_minute: None };
+pub const STABLE_TOKEN: &Api =
+    &Api { path: "/cgi-bin/stable_token", daily_limit: 500_000, per_minute: Some(10_000) };
+pub const QUOTA_GET: &Api =
+    &Api { path: "/cgi-bin/openapi/quota/get", daily_limit: 500_000, per_minute: None };
 pub const RID_GET: &Api = &Api { path: "/cgi-bin/openapi/rid/get", daily_limit: 500_000, per_minute: None };
 pub const CLEAR_QUOTA: &Api = &Api { path: "/cgi-bin/clear_quota", daily_limit: 500_000, per_minute: None };
 
@@ -108,7 +110,8 @@ pub fn new_rid(now: Timestamp) -> String {
 
 fn parse_rid(rid: &str) -> Option<Timestamp> {
     let mut parts = rid.split('-');
-    let (Some(time), Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(time), Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return None;
     };
     let hex8 = |s: &str| s.len() == 8 && s.bytes().all(|c| c.is_ascii_hexdigit());
@@ -215,7 +218,11 @@ impl Platform {
         let limits = self.quota_limits(api);
         let counters = self.quota.counters.lock().expect("quota lock");
         let used = counters.get(&(app, api.path)).map_or(0, |c| c.stored + c.pending);
-        Ok(QuotaUsage { daily_limit: limits.daily_limit, used: used.min(limits.daily_limit), per_minute: limits.per_minute })
+        Ok(QuotaUsage {
+            daily_limit: limits.daily_limit,
+            used: used.min(limits.daily_limit),
+            per_minute: limits.per_minute,
+        })
     }
 
     /// `clear_quota`: resets today's counts of every API of the app, at most
@@ -270,7 +277,13 @@ mod tests {
         let rid = new_rid(0x6780fcab);
         assert!(rid.starts_with("6780fcab-"));
         assert_eq!(parse_rid(&rid), Some(0x6780fcab));
-        for bad in ["", "6780fcab", "6780fcab-3b23768c", "6780fcab-3b23768c-2a7e38fg", "6780fcab-3b23768c-2a7e38ff-00"] {
+        for bad in [
+            "",
+            "6780fcab",
+            "6780fcab-3b23768c",
+            "6780fcab-3b23768c-2a7e38fg",
+            "6780fcab-3b23768c-2a7e38ff-00",
+        ] {
             assert_eq!(parse_rid(bad), None, "{bad}");
         }
     }

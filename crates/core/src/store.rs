@@ -41,7 +41,12 @@ pub trait Store: Send + Sync {
     async fn operator_exists(&self) -> StoreResult<bool>;
     async fn put_subject(&self, subject: &Subject) -> StoreResult<()>;
     async fn subject(&self, id: DeveloperId) -> StoreResult<Option<Subject>>;
-    async fn create_sign_in_link(&self, hash: &str, developer: DeveloperId, expires_at: Timestamp) -> StoreResult<()>;
+    async fn create_sign_in_link(
+        &self,
+        hash: &str,
+        developer: DeveloperId,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
     /// Marks the link used and returns its developer, if it is unused and unexpired.
     async fn take_sign_in_link(&self, hash: &str, now: Timestamp) -> StoreResult<Option<DeveloperId>>;
 
@@ -78,7 +83,12 @@ pub trait Store: Send + Sync {
     async fn member_role(&self, app: AppKey, developer: DeveloperId) -> StoreResult<Option<MemberRole>>;
     async fn members(&self, app: AppKey) -> StoreResult<Vec<Member>>;
     /// Changes a member's role, or removes the member when `role` is `None`.
-    async fn set_member_role(&self, app: AppKey, developer: DeveloperId, role: Option<MemberRole>) -> StoreResult<()>;
+    async fn set_member_role(
+        &self,
+        app: AppKey,
+        developer: DeveloperId,
+        role: Option<MemberRole>,
+    ) -> StoreResult<()>;
     async fn create_invitation(&self, invitation: &Invitation) -> StoreResult<()>;
     async fn invitation_by_hash(&self, hash: &str) -> StoreResult<Option<Invitation>>;
     async fn invitations(&self, app: AppKey) -> StoreResult<Vec<Invitation>>;
@@ -88,12 +98,24 @@ pub trait Store: Send + Sync {
     // Access tokens.
     /// Inserts a token. With `supersede_at`, every other still-valid token of the same app and
     /// kind becomes invalid at that time (if not earlier).
-    async fn insert_access_token(&self, record: &AccessTokenRecord, supersede_at: Option<Timestamp>) -> StoreResult<()>;
+    async fn insert_access_token(
+        &self,
+        record: &AccessTokenRecord,
+        supersede_at: Option<Timestamp>,
+    ) -> StoreResult<()>;
     async fn access_token_by_hash(&self, hash: &str) -> StoreResult<Option<AccessTokenRecord>>;
     /// The newest stable token of the app that is valid at `now`.
-    async fn current_stable_token(&self, app: AppKey, now: Timestamp) -> StoreResult<Option<AccessTokenRecord>>;
+    async fn current_stable_token(
+        &self,
+        app: AppKey,
+        now: Timestamp,
+    ) -> StoreResult<Option<AccessTokenRecord>>;
     /// Forced stable refreshes issued since `since`, and the time of the latest one.
-    async fn forced_stable_refreshes(&self, app: AppKey, since: Timestamp) -> StoreResult<(i64, Option<Timestamp>)>;
+    async fn forced_stable_refreshes(
+        &self,
+        app: AppKey,
+        since: Timestamp,
+    ) -> StoreResult<(i64, Option<Timestamp>)>;
     /// Invalidates every token of the app at `now`; returns how many were still valid.
     async fn revoke_tokens(&self, app: AppKey, now: Timestamp) -> StoreResult<u64>;
 

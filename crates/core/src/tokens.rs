@@ -125,7 +125,11 @@ fn is_well_formed_secret(secret: &str) -> bool {
 impl Platform {
     /// Resolves and checks the appid and secret of a token request. `wrong_secret` is the error
     /// for a well-formed secret that does not match (the two endpoints differ).
-    async fn token_app(&self, request: &TokenRequest<'_>, wrong_secret: fn() -> WxError) -> Result<App, WxError> {
+    async fn token_app(
+        &self,
+        request: &TokenRequest<'_>,
+        wrong_secret: fn() -> WxError,
+    ) -> Result<App, WxError> {
         if request.grant_type != Some("client_credential") {
             return Err(WxError::invalid_grant_type());
         }
@@ -144,7 +148,8 @@ impl Platform {
 
     /// Checks an appid and AppSecret pair as `/cgi-bin/token` does (40001 for a wrong secret).
     pub async fn authenticate_app_secret(&self, request: TokenRequest<'_>) -> Result<App, WxError> {
-        self.token_app(&request, || WxError::invalid_credential("invalid appsecret or invalid access_token")).await
+        self.token_app(&request, || WxError::invalid_credential("invalid appsecret or invalid access_token"))
+            .await
     }
 
     /// `GET /cgi-bin/token`: a new token on every call; earlier basic tokens stay valid for the
@@ -187,7 +192,8 @@ impl Platform {
                 return Ok((app, IssuedToken { access_token: token, expires_in: record.expires_at - now }));
             }
         } else {
-            let (today, last) = self.store.forced_stable_refreshes(app.key, crate::clock::day_of(now) * 86_400).await?;
+            let (today, last) =
+                self.store.forced_stable_refreshes(app.key, crate::clock::day_of(now) * 86_400).await?;
             if today >= self.config.stable_force_refresh_per_day {
                 return Err(WxError::daily_quota_reached());
             }
@@ -217,7 +223,8 @@ impl Platform {
     }
 
     fn stable_token_value(&self, appid: &AppId, nonce: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.stable_token_key).expect("HMAC takes any key length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.stable_token_key).expect("HMAC takes any key length");
         mac.update(appid.as_str().as_bytes());
         mac.update(b"|");
         mac.update(nonce.as_bytes());
@@ -242,27 +249,27 @@ impl Platform {
         }
         let now = self.clock.now();
         let hash = miniplat_crypto::sha256_hex(token.as_bytes());
-        let cached = match self.tokens.get(&hash, now) {
-            Some(hit) => hit,
-            None => {
-                let record = self
-                    .store
-                    .access_token_by_hash(&hash)
-                    .await?
-                    .ok_or_else(|| WxError::invalid_credential("access_token is invalid or not latest"))?;
-                let app = self.store.app_by_key(record.app).await?.ok_or_else(|| {
-                    WxError::from(StoreError::Backend("token of a missing app".into()))
-                })?;
-                let entry = CachedToken {
-                    context: TokenContext { app: app.key, appid: app.appid },
-                    expires_at: record.expires_at,
-                    invalid_after: record.invalid_after,
-                    cached_at: now,
-                };
-                self.tokens.put(hash, entry.clone());
-                entry
-            }
-        };
+        let cached =
+            match self.tokens.get(&hash, now) {
+                Some(hit) => hit,
+                None => {
+                    let record = self.store.access_token_by_hash(&hash).await?.ok_or_else(|| {
+                        WxError::invalid_credential("access_token is invalid or not latest")
+                    })?;
+                    let app =
+                        self.store.app_by_key(record.app).await?.ok_or_else(|| {
+                            WxError::from(StoreError::Backend("token of a missing app".into()))
+                        })?;
+                    let entry = CachedToken {
+                        context: TokenContext { app: app.key, appid: app.appid },
+                        expires_at: record.expires_at,
+                        invalid_after: record.invalid_after,
+                        cached_at: now,
+                    };
+                    self.tokens.put(hash, entry.clone());
+                    entry
+                }
+            };
         if cached.invalid_after.is_some_and(|at| now >= at) {
             return Err(WxError::invalid_credential("access_token is invalid or not latest"));
         }
@@ -274,7 +281,11 @@ impl Platform {
 
     /// Authenticates a token and charges the call to `api`'s quota: what every token-bearing
     /// WeChat endpoint does first.
-    pub async fn authorize_wx_call(&self, token: Option<&str>, api: &'static Api) -> Result<TokenContext, WxError> {
+    pub async fn authorize_wx_call(
+        &self,
+        token: Option<&str>,
+        api: &'static Api,
+    ) -> Result<TokenContext, WxError> {
         let context = self.authenticate_access_token(token).await?;
         self.charge_quota(context.app, api).await?;
         Ok(context)

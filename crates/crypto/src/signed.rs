@@ -53,9 +53,16 @@ impl LinkSigner {
     }
 
     /// Checks a token; returns its payload.
-    pub fn verify<'t>(&self, purpose: &str, token: &'t str, now: i64, binding: &[u8]) -> Result<&'t str, LinkError> {
+    pub fn verify<'t>(
+        &self,
+        purpose: &str,
+        token: &'t str,
+        now: i64,
+        binding: &[u8],
+    ) -> Result<&'t str, LinkError> {
         let mut parts = token.split('.');
-        let (Some(payload), Some(expires), Some(mac), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(payload), Some(expires), Some(mac), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(LinkError::Invalid);
         };

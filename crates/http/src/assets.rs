@@ -15,7 +15,24 @@ const CACHE: &str = "public, max-age=3600";
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/assets/htmx.min.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript"), (header::CACHE_CONTROL, CACHE)], HTMX).into_response() }))
-        .route("/assets/style.css", get(|| async { ([(header::CONTENT_TYPE, "text/css"), (header::CACHE_CONTROL, CACHE)], STYLE).into_response() }))
-        .route("/assets/console.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript"), (header::CACHE_CONTROL, CACHE)], CONSOLE_JS).into_response() }))
+        .route(
+            "/assets/htmx.min.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript"), (header::CACHE_CONTROL, CACHE)], HTMX)
+                    .into_response()
+            }),
+        )
+        .route(
+            "/assets/style.css",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/css"), (header::CACHE_CONTROL, CACHE)], STYLE).into_response()
+            }),
+        )
+        .route(
+            "/assets/console.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript"), (header::CACHE_CONTROL, CACHE)], CONSOLE_JS)
+                    .into_response()
+            }),
+        )
 }

@@ -24,8 +24,16 @@ impl RequestId {
 }
 
 /// Query parameters whose values never reach a log line or a stored record.
-const SECRET_PARAMS: &[&str] =
-    &["secret", "appsecret", "access_token", "component_access_token", "js_code", "code", "token", "invitation"];
+const SECRET_PARAMS: &[&str] = &[
+    "secret",
+    "appsecret",
+    "access_token",
+    "component_access_token",
+    "js_code",
+    "code",
+    "token",
+    "invitation",
+];
 
 /// The path and query of `uri` with every secret parameter's value replaced by `***`.
 pub fn scrub_uri(uri: &Uri) -> String {

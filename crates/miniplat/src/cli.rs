@@ -151,12 +151,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen.clone();
     let admin_email = config.admin_email.clone();
     let runtime = crate::Runtime::open(config).await?;
-    let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
     let address = listener.local_addr()?;
     if let Some(link) = runtime.platform.bootstrap_operator(&admin_email).await? {
         println!("Created the operator account {admin_email}. Sign in once with this link (valid 24 hours):\n\n  {link}\n");
     }
-    println!("Miniplat is running at {} (listening on {address}); press Ctrl-C to stop.", runtime.config.platform.public_url);
+    println!(
+        "Miniplat is running at {} (listening on {address}); press Ctrl-C to stop.",
+        runtime.config.platform.public_url
+    );
     runtime.serve(listener, crate::shutdown_signal()).await
 }
 
@@ -174,7 +178,8 @@ async fn admin(config: Config, command: AdminCommand, json_output: bool) -> anyh
                 "Created developer {} (id {}).\nAPI key (shown once): {}",
                 developer.email, developer.id.0, key.plaintext
             );
-            let value = json!({ "developer_id": developer.id.0, "email": developer.email, "api_key": key.plaintext });
+            let value =
+                json!({ "developer_id": developer.id.0, "email": developer.email, "api_key": key.plaintext });
             print(json_output, &value, &text);
         }
         AdminCommand::SignInLink { email } => {
@@ -183,7 +188,11 @@ async fn admin(config: Config, command: AdminCommand, json_output: bool) -> anyh
                 bail!("no developer account has the email {email}");
             };
             let link = platform.create_sign_in_link(&developer).await?;
-            print(json_output, &json!({ "link": link }), &format!("One-time sign-in link (24 hours):\n  {link}"));
+            print(
+                json_output,
+                &json!({ "link": link }),
+                &format!("One-time sign-in link (24 hours):\n  {link}"),
+            );
         }
     }
     Ok(())
@@ -206,7 +215,10 @@ async fn app(client: Client, command: AppCommand, json_output: bool) -> anyhow::
                 text.push_str("No mini programs yet; create one with `miniplat app create --name NAME`.");
             }
             for app in &apps {
-                text.push_str(&format!("{}  {:<30}  {:<10}  {}\n", app.appid, app.name, app.role, app.status));
+                text.push_str(&format!(
+                    "{}  {:<30}  {:<10}  {}\n",
+                    app.appid, app.name, app.role, app.status
+                ));
             }
             print(json_output, &json!({ "apps": apps }), text.trim_end());
         }
@@ -262,7 +274,8 @@ impl Credentials {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path)?;
+        let mut file =
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path)?;
         file.write_all(toml::to_string(self)?.as_bytes())?;
         Ok(path)
     }
@@ -272,8 +285,11 @@ impl Credentials {
             .ok()
             .and_then(|p| std::fs::read_to_string(p).ok())
             .and_then(|text| toml::from_str(&text).ok());
-        let server = server.or_else(|| std::env::var("MINIPLAT_SERVER").ok()).or_else(|| stored.as_ref().map(|s| s.server.clone()));
-        let api_key = api_key.or_else(|| std::env::var("MINIPLAT_API_KEY").ok()).or_else(|| stored.map(|s| s.api_key));
+        let server = server
+            .or_else(|| std::env::var("MINIPLAT_SERVER").ok())
+            .or_else(|| stored.as_ref().map(|s| s.server.clone()));
+        let api_key =
+            api_key.or_else(|| std::env::var("MINIPLAT_API_KEY").ok()).or_else(|| stored.map(|s| s.api_key));
         match (server, api_key) {
             (Some(server), Some(api_key)) => Ok(Self { server, api_key }),
             _ => bail!("not signed in: run `miniplat login --server URL --api-key KEY` (or set MINIPLAT_SERVER and MINIPLAT_API_KEY)"),

@@ -73,7 +73,8 @@ fn env_value(name: &str) -> anyhow::Result<Option<String>> {
     }
     match std::env::var(format!("{name}_FILE")) {
         Ok(path) => {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {name}_FILE ({path})"))?;
+            let text =
+                std::fs::read_to_string(&path).with_context(|| format!("reading {name}_FILE ({path})"))?;
             Ok(Some(text.trim().to_owned()))
         }
         Err(_) => Ok(None),
@@ -83,7 +84,8 @@ fn env_value(name: &str) -> anyhow::Result<Option<String>> {
 impl Config {
     /// Loads the layers in order; `listen` is the `--listen` flag of `serve`.
     pub fn load(overrides: &Overrides, listen: Option<&str>) -> anyhow::Result<Self> {
-        let file = overrides.config.clone().or_else(|| std::env::var_os("MINIPLAT_CONFIG").map(PathBuf::from));
+        let file =
+            overrides.config.clone().or_else(|| std::env::var_os("MINIPLAT_CONFIG").map(PathBuf::from));
         let mut config = match file {
             Some(path) => Self::from_file(&path)?,
             None if Path::new("miniplat.toml").exists() => Self::from_file(Path::new("miniplat.toml"))?,
@@ -137,7 +139,8 @@ impl Config {
     }
 
     fn from_file(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
     }
 
@@ -145,16 +148,21 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format must be \"text\" or \"json\", not {:?}", self.log_format);
         }
-        if !(self.platform.public_url.starts_with("http://") || self.platform.public_url.starts_with("https://")) {
+        if !(self.platform.public_url.starts_with("http://")
+            || self.platform.public_url.starts_with("https://"))
+        {
             bail!("public_url must start with http:// or https://");
         }
-        miniplat_core::email::Email::parse(&self.admin_email).map_err(|_| anyhow::anyhow!("admin_email is not a valid email"))?;
+        miniplat_core::email::Email::parse(&self.admin_email)
+            .map_err(|_| anyhow::anyhow!("admin_email is not a valid email"))?;
         Ok(())
     }
 
     /// The database URL in force: the configured one, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("miniplat.db").display()))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("miniplat.db").display()))
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

@@ -96,7 +96,8 @@ fn load_master_key(config: &Config) -> anyhow::Result<MasterKey> {
     let path = config.data_dir.join("master.key");
     if path.exists() {
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        return MasterKey::from_hex(&text).map_err(|_| anyhow::anyhow!("{} is not a valid master key", path.display()));
+        return MasterKey::from_hex(&text)
+            .map_err(|_| anyhow::anyhow!("{} is not a valid master key", path.display()));
     }
     let key = MasterKey::generate();
     write_private_file(&path, &key.to_hex())?;

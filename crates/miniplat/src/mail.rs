@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Body, Mailbox};
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use miniplat_core::mail::{Mailer, OutgoingMail};
 
@@ -35,18 +35,17 @@ impl LettreMailer {
 impl Mailer for LettreMailer {
     async fn send(&self, mail: OutgoingMail) -> Result<(), String> {
         let to: Mailbox = mail.to.as_str().parse().map_err(|e| format!("recipient: {e}"))?;
-        // 8bit keeps links intact for people and tests reading the outbox (our lines are short).
-        let body = Body::new_with_encoding(mail.body, ContentTransferEncoding::EightBit)
-            .map_err(|_| "message body has lines too long for 8bit".to_owned())?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject)
             .header(ContentType::TEXT_PLAIN)
-            .body(body)
+            .body(mail.body)
             .map_err(|e| format!("building message: {e}"))?;
         match &self.transport {
-            Transport::Outbox(t) => t.send(message).await.map(drop).map_err(|e| format!("writing to outbox: {e}")),
+            Transport::Outbox(t) => {
+                t.send(message).await.map(drop).map_err(|e| format!("writing to outbox: {e}"))
+            }
             Transport::Smtp(t) => t.send(message).await.map(drop).map_err(|e| format!("SMTP: {e}")),
         }
     }

@@ -89,7 +89,8 @@ impl SqlStore {
     }
 
     pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
-        let config: postgres::Config = url.parse().map_err(|e| StoreError::Backend(format!("database url: {e}")))?;
+        let config: postgres::Config =
+            url.parse().map_err(|e| StoreError::Backend(format!("database url: {e}")))?;
         let manager = PostgresConnectionManager::new(config, postgres::NoTls);
         let pool = r2d2::Pool::builder()
             .max_size(16)

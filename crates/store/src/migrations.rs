@@ -14,7 +14,9 @@ const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001
 pub(crate) fn migrate(conn: &mut dyn Conn, now: i64) -> Result<usize, StoreError> {
     let (list, lock, unlock) = match conn.dialect() {
         Dialect::Sqlite => (SQLITE, None, None),
-        Dialect::Postgres => (POSTGRES, Some("SELECT pg_advisory_lock(7243411)"), Some("SELECT pg_advisory_unlock(7243411)")),
+        Dialect::Postgres => {
+            (POSTGRES, Some("SELECT pg_advisory_lock(7243411)"), Some("SELECT pg_advisory_unlock(7243411)"))
+        }
     };
     if let Some(lock) = lock {
         conn.query(lock, &[])?;
@@ -28,7 +30,8 @@ pub(crate) fn migrate(conn: &mut dyn Conn, now: i64) -> Result<usize, StoreError
 
 fn apply(conn: &mut dyn Conn, list: &[(i64, &str)], now: i64) -> Result<usize, StoreError> {
     conn.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")?;
-    let applied: Vec<i64> = conn.query("SELECT version FROM schema_migrations", &[])?.iter().map(|r| r.int(0)).collect();
+    let applied: Vec<i64> =
+        conn.query("SELECT version FROM schema_migrations", &[])?.iter().map(|r| r.int(0)).collect();
     let mut count = 0;
     for (version, script) in list {
         if applied.contains(version) {
@@ -36,9 +39,12 @@ fn apply(conn: &mut dyn Conn, list: &[(i64, &str)], now: i64) -> Result<usize, S
         }
         let begin = if conn.dialect() == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
         conn.batch(begin)?;
-        let outcome = conn
-            .batch(script)
-            .and_then(|()| conn.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", params![*version, now]));
+        let outcome = conn.batch(script).and_then(|()| {
+            conn.exec(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                params![*version, now],
+            )
+        });
         match outcome {
             Ok(_) => conn.batch("COMMIT")?,
             Err(error) => {

@@ -6,10 +6,13 @@ use miniplat_core::accounts::end_users::NewEndUser;
 use miniplat_core::accounts::sign_in::SignInState;
 use miniplat_core::accounts::subject::VerificationStatus;
 use miniplat_core::accounts::{
-    AccountRef, AccountStatus, Developer, DeveloperId, EndUser, EndUserId, PlatformRole, Session, Subject, SubjectType,
+    AccountRef, AccountStatus, Developer, DeveloperId, EndUser, EndUserId, PlatformRole, Session, Subject,
+    SubjectType,
 };
 use miniplat_core::api_keys::{ApiKey, Scope};
-use miniplat_core::apps::{App, AppId, AppKey, AppName, AppStatus, CreateAppError, Invitation, Member, MemberRole, NewApp};
+use miniplat_core::apps::{
+    App, AppId, AppKey, AppName, AppStatus, CreateAppError, Invitation, Member, MemberRole, NewApp,
+};
 use miniplat_core::audit::{chain_hash, AuditEntry, NewAuditEntry, GENESIS};
 use miniplat_core::email::Email;
 use miniplat_core::error::StoreError;
@@ -32,7 +35,10 @@ fn email(text: String) -> StoreResult<Email> {
 
 /// Claims an email in the shared namespace; a taken email is a `UniqueViolation`.
 fn claim_email(c: &mut dyn Conn, email: &Email, kind: &str, owner: i64) -> StoreResult<()> {
-    c.exec("INSERT INTO email_claims (email, kind, owner_id) VALUES (?, ?, ?)", params![email.as_str(), kind, owner])?;
+    c.exec(
+        "INSERT INTO email_claims (email, kind, owner_id) VALUES (?, ?, ?)",
+        params![email.as_str(), kind, owner],
+    )?;
     Ok(())
 }
 
@@ -54,7 +60,8 @@ fn developer(row: &Row) -> StoreResult<Developer> {
     })
 }
 
-const END_USER_COLUMNS: &str = "id, email, password_hash, nickname, avatar_key, failed_sign_ins, locked_until, created_at";
+const END_USER_COLUMNS: &str =
+    "id, email, password_hash, nickname, avatar_key, failed_sign_ins, locked_until, created_at";
 
 fn end_user(row: &Row) -> StoreResult<EndUser> {
     Ok(EndUser {
@@ -68,7 +75,8 @@ fn end_user(row: &Row) -> StoreResult<EndUser> {
     })
 }
 
-const APP_COLUMNS: &str = "a.id, a.appid, a.name, a.introduction, a.icon_key, a.contact_email, a.status, a.secret_hash, \
+const APP_COLUMNS: &str =
+    "a.id, a.appid, a.name, a.introduction, a.icon_key, a.contact_email, a.status, a.secret_hash, \
                            a.secret_generation, a.created_by, a.created_at";
 
 fn app(row: &Row) -> StoreResult<App> {
@@ -169,7 +177,9 @@ fn find_app(c: &mut dyn Conn, condition: &str, value: crate::sql::Value) -> Stor
 #[async_trait]
 impl Store for SqlStore {
     async fn migrate(&self) -> StoreResult<usize> {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs()
+                as i64;
         self.read(move |c| crate::migrations::migrate(c, now)).await
     }
 
@@ -182,8 +192,10 @@ impl Store for SqlStore {
 
     async fn email_in_use(&self, email: &Email) -> StoreResult<bool> {
         let email = email.clone();
-        self.read(move |c| Ok(c.query_opt("SELECT 1 FROM email_claims WHERE email = ?", params![email.as_str()])?.is_some()))
-            .await
+        self.read(move |c| {
+            Ok(c.query_opt("SELECT 1 FROM email_claims WHERE email = ?", params![email.as_str()])?.is_some())
+        })
+        .await
     }
 
     // ---- developers ----
@@ -245,7 +257,8 @@ impl Store for SqlStore {
     }
 
     async fn operator_exists(&self) -> StoreResult<bool> {
-        self.read(|c| Ok(c.query_opt("SELECT 1 FROM developers WHERE role = 'operator'", &[])?.is_some())).await
+        self.read(|c| Ok(c.query_opt("SELECT 1 FROM developers WHERE role = 'operator'", &[])?.is_some()))
+            .await
     }
 
     async fn put_subject(&self, s: &Subject) -> StoreResult<()> {
@@ -284,10 +297,18 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn create_sign_in_link(&self, hash: &str, developer: DeveloperId, expires_at: Timestamp) -> StoreResult<()> {
+    async fn create_sign_in_link(
+        &self,
+        hash: &str,
+        developer: DeveloperId,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
         let hash = hash.to_owned();
         self.write(move |c| {
-            c.exec("INSERT INTO sign_in_links (hash, developer_id, expires_at) VALUES (?, ?, ?)", params![hash, developer.0, expires_at])?;
+            c.exec(
+                "INSERT INTO sign_in_links (hash, developer_id, expires_at) VALUES (?, ?, ?)",
+                params![hash, developer.0, expires_at],
+            )?;
             Ok(())
         })
         .await
@@ -395,8 +416,11 @@ impl Store for SqlStore {
 
     async fn delete_sessions_of(&self, account: AccountRef) -> StoreResult<()> {
         self.write(move |c| {
-            c.exec("DELETE FROM sessions WHERE account_kind = ? AND account_id = ?", params![account.kind(), account.id()])
-                .map(drop)
+            c.exec(
+                "DELETE FROM sessions WHERE account_kind = ? AND account_id = ?",
+                params![account.kind(), account.id()],
+            )
+            .map(drop)
         })
         .await
     }
@@ -434,7 +458,10 @@ impl Store for SqlStore {
     }
 
     async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        self.write(move |c| c.exec("UPDATE api_keys SET last_used_at = ? WHERE id = ?", params![at, id]).map(drop)).await
+        self.write(move |c| {
+            c.exec("UPDATE api_keys SET last_used_at = ? WHERE id = ?", params![at, id]).map(drop)
+        })
+        .await
     }
 
     async fn revoke_api_key(&self, developer: DeveloperId, id: i64, at: Timestamp) -> StoreResult<bool> {
@@ -450,8 +477,11 @@ impl Store for SqlStore {
 
     async fn revoke_api_keys_of(&self, developer: DeveloperId, at: Timestamp) -> StoreResult<()> {
         self.write(move |c| {
-            c.exec("UPDATE api_keys SET revoked_at = ? WHERE developer_id = ? AND revoked_at IS NULL", params![at, developer.0])
-                .map(drop)
+            c.exec(
+                "UPDATE api_keys SET revoked_at = ? WHERE developer_id = ? AND revoked_at IS NULL",
+                params![at, developer.0],
+            )
+            .map(drop)
         })
         .await
     }
@@ -529,7 +559,10 @@ impl Store for SqlStore {
                 "SELECT {APP_COLUMNS}, m.role FROM apps a JOIN app_members m ON m.app_id = a.id \
                  WHERE m.developer_id = ? ORDER BY a.created_at DESC, a.id DESC"
             );
-            c.query(&sql, params![developer.0])?.iter().map(|row| Ok((app(row)?, member_role(row.text(11))?))).collect()
+            c.query(&sql, params![developer.0])?
+                .iter()
+                .map(|row| Ok((app(row)?, member_role(row.text(11))?)))
+                .collect()
         })
         .await
     }
@@ -537,8 +570,11 @@ impl Store for SqlStore {
     async fn update_app_profile(&self, a: &App) -> StoreResult<()> {
         let a = a.clone();
         self.write(move |c| {
-            c.exec("UPDATE apps SET introduction = ?, icon_key = ? WHERE id = ?", params![a.introduction, a.icon_key, a.key.0])
-                .map(drop)
+            c.exec(
+                "UPDATE apps SET introduction = ?, icon_key = ? WHERE id = ?",
+                params![a.introduction, a.icon_key, a.key.0],
+            )
+            .map(drop)
         })
         .await
     }
@@ -558,7 +594,10 @@ impl Store for SqlStore {
 
     async fn member_role(&self, key: AppKey, developer: DeveloperId) -> StoreResult<Option<MemberRole>> {
         self.read(move |c| {
-            let row = c.query_opt("SELECT role FROM app_members WHERE app_id = ? AND developer_id = ?", params![key.0, developer.0])?;
+            let row = c.query_opt(
+                "SELECT role FROM app_members WHERE app_id = ? AND developer_id = ?",
+                params![key.0, developer.0],
+            )?;
             row.map(|r| member_role(r.text(0))).transpose()
         })
         .await
@@ -586,14 +625,22 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn set_member_role(&self, key: AppKey, developer: DeveloperId, role: Option<MemberRole>) -> StoreResult<()> {
+    async fn set_member_role(
+        &self,
+        key: AppKey,
+        developer: DeveloperId,
+        role: Option<MemberRole>,
+    ) -> StoreResult<()> {
         self.write(move |c| {
             match role {
                 Some(role) => c.exec(
                     "UPDATE app_members SET role = ? WHERE app_id = ? AND developer_id = ?",
                     params![role.as_str(), key.0, developer.0],
                 )?,
-                None => c.exec("DELETE FROM app_members WHERE app_id = ? AND developer_id = ?", params![key.0, developer.0])?,
+                None => c.exec(
+                    "DELETE FROM app_members WHERE app_id = ? AND developer_id = ?",
+                    params![key.0, developer.0],
+                )?,
             };
             Ok(())
         })
@@ -624,7 +671,8 @@ impl Store for SqlStore {
 
     async fn invitations(&self, key: AppKey) -> StoreResult<Vec<Invitation>> {
         self.read(move |c| {
-            let sql = format!("SELECT {INVITATION_COLUMNS} FROM app_invitations WHERE app_id = ? ORDER BY id");
+            let sql =
+                format!("SELECT {INVITATION_COLUMNS} FROM app_invitations WHERE app_id = ? ORDER BY id");
             c.query(&sql, params![key.0])?.iter().map(invitation).collect()
         })
         .await
@@ -651,7 +699,11 @@ impl Store for SqlStore {
 
     // ---- access tokens ----
 
-    async fn insert_access_token(&self, r: &AccessTokenRecord, supersede_at: Option<Timestamp>) -> StoreResult<()> {
+    async fn insert_access_token(
+        &self,
+        r: &AccessTokenRecord,
+        supersede_at: Option<Timestamp>,
+    ) -> StoreResult<()> {
         let r = r.clone();
         self.write(move |c| {
             if let Some(at) = supersede_at {
@@ -679,7 +731,11 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn current_stable_token(&self, key: AppKey, now: Timestamp) -> StoreResult<Option<AccessTokenRecord>> {
+    async fn current_stable_token(
+        &self,
+        key: AppKey,
+        now: Timestamp,
+    ) -> StoreResult<Option<AccessTokenRecord>> {
         self.read(move |c| {
             let sql = format!(
                 "SELECT {TOKEN_COLUMNS} FROM access_tokens WHERE app_id = ? AND kind = 'stable' AND expires_at > ? \
@@ -690,7 +746,11 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn forced_stable_refreshes(&self, key: AppKey, since: Timestamp) -> StoreResult<(i64, Option<Timestamp>)> {
+    async fn forced_stable_refreshes(
+        &self,
+        key: AppKey,
+        since: Timestamp,
+    ) -> StoreResult<(i64, Option<Timestamp>)> {
         self.read(move |c| {
             let today = c
                 .query_one(
@@ -715,7 +775,10 @@ impl Store for SqlStore {
     async fn quota_used(&self, key: AppKey, api: &str, day: i64) -> StoreResult<i64> {
         let api = api.to_owned();
         self.read(move |c| {
-            let row = c.query_opt("SELECT used FROM quota_usage WHERE app_id = ? AND api = ? AND day = ?", params![key.0, api, day])?;
+            let row = c.query_opt(
+                "SELECT used FROM quota_usage WHERE app_id = ? AND api = ? AND day = ?",
+                params![key.0, api, day],
+            )?;
             Ok(row.map_or(0, |r| r.int(0)))
         })
         .await
@@ -735,7 +798,10 @@ impl Store for SqlStore {
     }
 
     async fn reset_quota_used(&self, key: AppKey, day: i64) -> StoreResult<()> {
-        self.write(move |c| c.exec("DELETE FROM quota_usage WHERE app_id = ? AND day = ?", params![key.0, day]).map(drop)).await
+        self.write(move |c| {
+            c.exec("DELETE FROM quota_usage WHERE app_id = ? AND day = ?", params![key.0, day]).map(drop)
+        })
+        .await
     }
 
     async fn record_quota_clear(&self, key: AppKey, month: i64, limit: i64) -> StoreResult<bool> {
@@ -797,7 +863,10 @@ impl Store for SqlStore {
 
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         let key = key.to_owned();
-        self.read(move |c| Ok(c.query_opt("SELECT value FROM settings WHERE key = ?", params![key])?.map(|r| r.text(0)))).await
+        self.read(move |c| {
+            Ok(c.query_opt("SELECT value FROM settings WHERE key = ?", params![key])?.map(|r| r.text(0)))
+        })
+        .await
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
@@ -843,7 +912,8 @@ impl Store for SqlStore {
     async fn audit_tail(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
         self.read(move |c| {
             let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?");
-            let mut entries: Vec<AuditEntry> = c.query(&sql, params![limit])?.iter().map(audit_entry).collect();
+            let mut entries: Vec<AuditEntry> =
+                c.query(&sql, params![limit])?.iter().map(audit_entry).collect();
             entries.reverse();
             Ok(entries)
         })
@@ -855,7 +925,8 @@ impl Store for SqlStore {
             let mut purged = c.exec("DELETE FROM sessions WHERE expires_at <= ?", params![now])?;
             purged += c.exec("DELETE FROM sign_in_links WHERE expires_at <= ?", params![now])?;
             purged += c.exec("DELETE FROM access_tokens WHERE expires_at <= ?", params![now - 86_400])?;
-            purged += c.exec("DELETE FROM request_records WHERE invoke_time <= ?", params![now - 7 * 86_400])?;
+            purged +=
+                c.exec("DELETE FROM request_records WHERE invoke_time <= ?", params![now - 7 * 86_400])?;
             Ok(purged)
         })
         .await

@@ -133,8 +133,9 @@ pub(crate) struct SqliteConn<'a>(pub &'a rusqlite::Connection);
 
 fn sqlite_error(error: rusqlite::Error) -> StoreError {
     match &error {
-        rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-            || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
         {
             StoreError::UniqueViolation
         }
@@ -162,7 +163,8 @@ impl Conn for SqliteConn<'_> {
 
     fn exec(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         let mut statement = self.0.prepare_cached(sql).map_err(sqlite_error)?;
-        let changed = statement.execute(rusqlite::params_from_iter(sqlite_params(params))).map_err(sqlite_error)?;
+        let changed =
+            statement.execute(rusqlite::params_from_iter(sqlite_params(params))).map_err(sqlite_error)?;
         Ok(changed as u64)
     }
 
@@ -170,7 +172,8 @@ impl Conn for SqliteConn<'_> {
         use rusqlite::types::ValueRef;
         let mut statement = self.0.prepare_cached(sql).map_err(sqlite_error)?;
         let columns = statement.column_count();
-        let mut rows = statement.query(rusqlite::params_from_iter(sqlite_params(params))).map_err(sqlite_error)?;
+        let mut rows =
+            statement.query(rusqlite::params_from_iter(sqlite_params(params))).map_err(sqlite_error)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(sqlite_error)? {
             let mut values = Vec::with_capacity(columns);

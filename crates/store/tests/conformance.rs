@@ -4,20 +4,21 @@
 
 mod support;
 
+use miniplat_core::accounts::developers::NewDeveloper;
 use miniplat_core::accounts::sign_in::SignInState;
 use miniplat_core::accounts::subject::VerificationStatus;
 use miniplat_core::accounts::{
-    AccountRef, AccountStatus, DeveloperId, EndUserId, PlatformRole, Session, Subject, SubjectType,
+    AccountRef, AccountStatus, Developer, DeveloperId, EndUserId, PlatformRole, Session, Subject, SubjectType,
 };
 use miniplat_core::api_keys::{ApiKey, Scope};
 use miniplat_core::apps::{
-    AppId, AppKey, AppName, AppStatus, CreateAppError, Invitation, Member, MemberRole, NewApp,
+    App, AppId, AppKey, AppName, AppStatus, CreateAppError, Invitation, Member, MemberRole, NewApp,
 };
-use miniplat_core::audit::{chain_hash, verify_chain, NewAuditEntry, GENESIS};
+use miniplat_core::audit::{chain_hash, verify_chain, AuditEntry, NewAuditEntry, GENESIS};
 use miniplat_core::error::StoreError;
 use miniplat_core::quota::RequestRecord;
 use miniplat_core::store::Store;
-use miniplat_core::tokens::TokenKind;
+use miniplat_core::tokens::{AccessTokenRecord, TokenKind};
 use miniplat_core::Timestamp;
 
 use support::{app, assert_same, developer, email, new_app, new_developer, new_end_user, token, Db, T0};
@@ -138,7 +139,7 @@ async fn developers_round_trip(db: Db) {
     assert!(store.list_developers().await.unwrap().is_empty());
     assert!(!store.operator_exists().await.unwrap());
 
-    let zed = store.create_developer(&support::new_developer("Zed@Example.COM")).await.unwrap();
+    let zed = store.create_developer(&new_developer("Zed@Example.COM")).await.unwrap();
     assert!(zed.id.0 > 0);
     assert_eq!(zed.email.as_str(), "zed@example.com");
     assert_eq!(zed.password_hash.as_deref(), Some("hash-of-Zed@Example.COM"));
@@ -149,7 +150,7 @@ async fn developers_round_trip(db: Db) {
     assert_eq!(zed.created_at, T0);
     assert!(!store.operator_exists().await.unwrap(), "a developer is not an operator");
 
-    let new_operator = miniplat_core::accounts::developers::NewDeveloper {
+    let new_operator = NewDeveloper {
         email: email("ann@example.com"),
         password_hash: None,
         email_verified_at: None,
@@ -468,8 +469,7 @@ async fn replacing_the_secret_bumps_the_generation_and_invalidates_tokens(db: Db
         .unwrap();
 
     let replaced = store.replace_app_secret(coffee.key, "secret-2", now).await.unwrap();
-    let expected =
-        miniplat_core::apps::App { secret_hash: "secret-2".into(), secret_generation: 2, ..coffee.clone() };
+    let expected = App { secret_hash: "secret-2".into(), secret_generation: 2, ..coffee.clone() };
     assert_same(&replaced, &expected);
     assert_same(&store.app_by_key(coffee.key).await.unwrap().unwrap(), &expected);
 
@@ -499,7 +499,7 @@ async fn members_join_by_invitation_and_change_roles(db: Db) {
     let b = developer(store, "b@example.com").await;
     let c = developer(store, "c@example.com").await;
     let coffee = app(store, "Coffee", &a).await;
-    let invite = |who: &miniplat_core::accounts::Developer, role: MemberRole, hash: &str| Invitation {
+    let invite = |who: &Developer, role: MemberRole, hash: &str| Invitation {
         id: 0,
         app: coffee.key,
         email: who.email.clone(),
@@ -617,7 +617,7 @@ async fn new_tokens_supersede_their_app_and_kind_only(db: Db) {
     assert_eq!(invalid_after("b2").await, Some(T0 + 400));
     assert_eq!(invalid_after("b3").await, None);
 
-    // Tokens already expired at issue time are left alone.
+    // Tokens already expired when a new one is issued are left alone.
     store
         .insert_access_token(&token("b-old", &x, TokenKind::Basic, T0 - 9000, T0 - 1800), None)
         .await
@@ -632,10 +632,8 @@ async fn new_tokens_supersede_their_app_and_kind_only(db: Db) {
     assert_eq!(invalid_after("b1").await, Some(T0 + 200));
 
     // Stable supersedes stable only.
-    let forced = miniplat_core::tokens::AccessTokenRecord {
-        forced: true,
-        ..token("s2", &x, TokenKind::Stable, T0 + 250, T0 + 7450)
-    };
+    let forced =
+        AccessTokenRecord { forced: true, ..token("s2", &x, TokenKind::Stable, T0 + 250, T0 + 7450) };
     store.insert_access_token(&forced, Some(T0 + 250)).await.unwrap();
     assert_eq!(invalid_after("s1").await, Some(T0 + 250));
     assert_eq!(invalid_after("b4").await, None);
@@ -666,7 +664,7 @@ async fn current_stable_token_is_the_newest_valid_one(db: Db) {
     assert_eq!(current(T0 + 60).await.as_deref(), Some("s2"));
 
     // A forced refresh ends the earlier ones at once.
-    let forced = |hash: &str, at: Timestamp| miniplat_core::tokens::AccessTokenRecord {
+    let forced = |hash: &str, at: Timestamp| AccessTokenRecord {
         forced: true,
         ..token(hash, &x, TokenKind::Stable, at, at + 7200)
     };
@@ -940,8 +938,7 @@ async fn audit_log_is_a_verified_append_only_chain(db: Db) {
     for n in 1..=5 {
         let entry = audit_entry(n);
         let stored = store.append_audit(&entry).await.unwrap();
-        let prev_hash =
-            appended.last().map_or(GENESIS.to_owned(), |e: &miniplat_core::audit::AuditEntry| e.hash.clone());
+        let prev_hash = appended.last().map_or(GENESIS.to_owned(), |e: &AuditEntry| e.hash.clone());
         assert_eq!(stored.seq, n);
         assert_eq!(stored.prev_hash, prev_hash);
         assert_eq!(stored.hash, chain_hash(&prev_hash, n, &entry));

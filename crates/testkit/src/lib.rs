@@ -125,7 +125,13 @@ impl TestApp {
     }
 
     /// A JSON request, with a bearer key when given.
-    pub async fn json(&self, method: Method, uri: &str, body: Option<Value>, api_key: Option<&str>) -> TestResponse {
+    pub async fn json(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+        api_key: Option<&str>,
+    ) -> TestResponse {
         let mut builder = Request::builder().method(method).uri(uri);
         if let Some(key) = api_key {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {key}"));
@@ -163,14 +169,18 @@ impl TestApp {
     async fn account(&self, email: &str, role: PlatformRole) -> (Developer, String) {
         let platform = self.platform();
         let developer = platform.create_verified_developer(email, role).await.expect("developer is created");
-        let key = platform.create_api_key(&developer, "test", &Scope::all_for(&developer)).await.expect("key is created");
+        let key = platform
+            .create_api_key(&developer, "test", &Scope::all_for(&developer))
+            .await
+            .expect("key is created");
         (developer, key.plaintext)
     }
 
     /// Creates a mini program through the API; returns (appid, secret).
     pub async fn app(&self, api_key: &str, name: &str) -> (String, String) {
-        let response =
-            self.json(Method::POST, "/api/v1/apps", Some(serde_json::json!({ "name": name })), Some(api_key)).await;
+        let response = self
+            .json(Method::POST, "/api/v1/apps", Some(serde_json::json!({ "name": name })), Some(api_key))
+            .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
         let body = response.json();
         (body["appid"].as_str().unwrap().to_owned(), body["secret"].as_str().unwrap().to_owned())

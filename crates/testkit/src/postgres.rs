@@ -18,8 +18,9 @@ impl TestSchema {
         let name = format!("t_{}", miniplat_crypto::random::hex(8));
         let (url, create) = (admin_url.clone(), format!("CREATE SCHEMA {name}"));
         tokio::task::spawn_blocking(move || {
-            let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls)
-                .unwrap_or_else(|e| panic!("MINIPLAT_TEST_POSTGRES_URL is set but the server is unreachable: {e}"));
+            let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap_or_else(|e| {
+                panic!("MINIPLAT_TEST_POSTGRES_URL is set but the server is unreachable: {e}")
+            });
             client.batch_execute(&create).expect("schema is created");
         })
         .await

@@ -6,7 +6,8 @@ use miniplat_testkit::{for_each_backend, Backend, TestApp};
 use serde_json::{json, Value};
 
 async fn token(app: &TestApp, appid: &str, secret: &str) -> Value {
-    let response = app.get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}")).await;
+    let response =
+        app.get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}")).await;
     assert_eq!(response.status, StatusCode::OK);
     response.json()
 }
@@ -78,7 +79,10 @@ async fn token_errors_follow_the_spec() {
         (format!("/cgi-bin/token?appid={appid}&secret={secret}"), 40002),
         (format!("/cgi-bin/token?grant_type=client_credential&secret={secret}"), 41002),
         (format!("/cgi-bin/token?grant_type=client_credential&appid={appid}"), 41004),
-        (format!("/cgi-bin/token?grant_type=client_credential&appid=wx0000000000000000&secret={secret}"), 40013),
+        (
+            format!("/cgi-bin/token?grant_type=client_credential&appid=wx0000000000000000&secret={secret}"),
+            40013,
+        ),
         (format!("/cgi-bin/token?grant_type=client_credential&appid=not-an-appid&secret={secret}"), 40013),
     ];
     for (uri, errcode) in cases {
@@ -88,7 +92,9 @@ async fn token_errors_follow_the_spec() {
         assert_errcode(&response.json(), errcode);
     }
     // A missing or invalid access_token.
-    let response = app.json(Method::POST, "/cgi-bin/openapi/quota/get", Some(json!({"cgi_path": "/cgi-bin/token"})), None).await;
+    let response = app
+        .json(Method::POST, "/cgi-bin/openapi/quota/get", Some(json!({"cgi_path": "/cgi-bin/token"})), None)
+        .await;
     assert_errcode(&response.json(), 41001);
     assert_errcode(&quota_get(&app, "bogus", "/cgi-bin/token").await, 40001);
 }
@@ -115,7 +121,10 @@ async fn stable_token_returns_the_same_token_until_forced() {
         app.clock.advance(7100 - 299);
         let rotated = stable(&app, body.clone()).await;
         assert_ne!(rotated["access_token"], first["access_token"]);
-        assert_eq!(quota_get(&app, first["access_token"].as_str().unwrap(), "/cgi-bin/token").await["errcode"], 0);
+        assert_eq!(
+            quota_get(&app, first["access_token"].as_str().unwrap(), "/cgi-bin/token").await["errcode"],
+            0
+        );
 
         // force_refresh ends the previous stable token at once.
         let mut forced_body = body.clone();
@@ -123,8 +132,14 @@ async fn stable_token_returns_the_same_token_until_forced() {
         let forced = stable(&app, forced_body.clone()).await;
         assert_ne!(forced["access_token"], rotated["access_token"]);
         assert_eq!(forced["expires_in"], 7200);
-        assert_errcode(&quota_get(&app, rotated["access_token"].as_str().unwrap(), "/cgi-bin/token").await, 40001);
-        assert_eq!(quota_get(&app, forced["access_token"].as_str().unwrap(), "/cgi-bin/token").await["errcode"], 0);
+        assert_errcode(
+            &quota_get(&app, rotated["access_token"].as_str().unwrap(), "/cgi-bin/token").await,
+            40001,
+        );
+        assert_eq!(
+            quota_get(&app, forced["access_token"].as_str().unwrap(), "/cgi-bin/token").await["errcode"],
+            0
+        );
 
         // At most one forced refresh per 30 seconds …
         app.clock.advance(10);
@@ -152,7 +167,10 @@ async fn stable_token_request_errors() {
     let cases = [
         (json!({"grant_type": "client_credential", "secret": secret}), 41002),
         (json!({"grant_type": "client_credential", "appid": appid}), 41004),
-        (json!({"grant_type": "client_credential", "appid": appid, "secret": "0123456789abcdef0123456789abcdef"}), 40125),
+        (
+            json!({"grant_type": "client_credential", "appid": appid, "secret": "0123456789abcdef0123456789abcdef"}),
+            40125,
+        ),
         (json!({"grant_type": "other", "appid": appid, "secret": secret}), 40002),
         (json!({"grant_type": "client_credential", "appid": "wx0000000000000000", "secret": secret}), 40013),
     ];
@@ -173,7 +191,8 @@ async fn secret_reset_and_revocation_end_every_token() {
         let body = json!({ "grant_type": "client_credential", "appid": appid, "secret": secret });
         let stable_token = stable(&app, body).await["access_token"].as_str().unwrap().to_owned();
 
-        let reset = app.json(Method::POST, &format!("/api/v1/apps/{appid}/secret/reset"), None, Some(&key)).await;
+        let reset =
+            app.json(Method::POST, &format!("/api/v1/apps/{appid}/secret/reset"), None, Some(&key)).await;
         assert_eq!(reset.status, StatusCode::OK);
         let new_secret = reset.json()["secret"].as_str().unwrap().to_owned();
         assert_ne!(new_secret, secret);
@@ -183,7 +202,8 @@ async fn secret_reset_and_revocation_end_every_token() {
 
         let fresh = token(&app, &appid, &new_secret).await["access_token"].as_str().unwrap().to_owned();
         assert_eq!(quota_get(&app, &fresh, "/cgi-bin/token").await["errcode"], 0);
-        let revoke = app.json(Method::POST, &format!("/api/v1/apps/{appid}/tokens/revoke"), None, Some(&key)).await;
+        let revoke =
+            app.json(Method::POST, &format!("/api/v1/apps/{appid}/tokens/revoke"), None, Some(&key)).await;
         assert_eq!(revoke.json(), json!({ "revoked": 1 }));
         assert_errcode(&quota_get(&app, &fresh, "/cgi-bin/token").await, 40001);
     })
@@ -274,7 +294,8 @@ async fn failed_calls_can_be_looked_up_by_rid_without_secrets() {
         let (appid, secret) = app.app(&key, "Rid Shop").await;
         let (other_appid, other_secret) = app.app(&key, "Other Rid Shop").await;
         let access = token(&app, &appid, &secret).await["access_token"].as_str().unwrap().to_owned();
-        let other_access = token(&app, &other_appid, &other_secret).await["access_token"].as_str().unwrap().to_owned();
+        let other_access =
+            token(&app, &other_appid, &other_secret).await["access_token"].as_str().unwrap().to_owned();
 
         let failed = quota_get(&app, &access, "/wxa/unknown").await;
         let rid = failed["errmsg"].as_str().unwrap().rsplit("rid: ").next().unwrap().to_owned();

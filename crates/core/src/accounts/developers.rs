@@ -199,7 +199,12 @@ impl Platform {
     /// Emails a signed verification link (valid for `email_verification_ttl_secs`).
     pub async fn send_developer_verification(&self, developer: &Developer) -> Result<()> {
         let expires = self.clock.now() + self.config.email_verification_ttl_secs;
-        let token = self.links.sign(VERIFY_PURPOSE, &developer.id.0.to_string(), expires, developer.email.as_str().as_bytes());
+        let token = self.links.sign(
+            VERIFY_PURPOSE,
+            &developer.id.0.to_string(),
+            expires,
+            developer.email.as_str().as_bytes(),
+        );
         let link = format!("{}/console/verify/{token}", self.config.public_url);
         self.mailer
             .send(OutgoingMail::verify_email(&developer.email, &link))
@@ -215,7 +220,8 @@ impl Platform {
         if developer.email_verified_at.is_none() {
             developer.email_verified_at = Some(self.clock.now());
             self.store.update_developer(&developer).await?;
-            self.audit(Actor::Developer(developer.id), "developer.verify_email", &target(developer.id), "").await?;
+            self.audit(Actor::Developer(developer.id), "developer.verify_email", &target(developer.id), "")
+                .await?;
         }
         Ok(developer)
     }
@@ -259,7 +265,8 @@ impl Platform {
         let Ok(email) = Email::parse(email) else { return Ok(()) };
         let Some(developer) = self.store.developer_by_email(&email).await? else { return Ok(()) };
         let expires = self.clock.now() + self.config.password_reset_ttl_secs;
-        let token = self.links.sign(RESET_PURPOSE, &developer.id.0.to_string(), expires, &reset_binding(&developer));
+        let token =
+            self.links.sign(RESET_PURPOSE, &developer.id.0.to_string(), expires, &reset_binding(&developer));
         let link = format!("{}/console/reset/{token}", self.config.public_url);
         self.mailer
             .send(OutgoingMail::reset_password(&developer.email, &link))
@@ -280,18 +287,25 @@ impl Platform {
         developer.email_verified_at.get_or_insert(self.clock.now());
         self.store.update_developer(&developer).await?;
         self.store.delete_sessions_of(AccountRef::Developer(developer.id)).await?;
-        self.audit(Actor::Developer(developer.id), "developer.reset_password", &target(developer.id), "").await?;
+        self.audit(Actor::Developer(developer.id), "developer.reset_password", &target(developer.id), "")
+            .await?;
         Ok(developer)
     }
 
     /// Changes the password of a signed-in developer after re-checking the current one.
-    pub async fn change_developer_password(&self, developer: &Developer, current: &str, new: &str) -> Result<()> {
+    pub async fn change_developer_password(
+        &self,
+        developer: &Developer,
+        current: &str,
+        new: &str,
+    ) -> Result<()> {
         self.confirm_developer_password(developer, current)?;
         check_password_rules(new)?;
         let mut updated = developer.clone();
         updated.password_hash = Some(miniplat_crypto::password::hash_password(new));
         self.store.update_developer(&updated).await?;
-        self.audit(Actor::Developer(developer.id), "developer.change_password", &target(developer.id), "").await
+        self.audit(Actor::Developer(developer.id), "developer.change_password", &target(developer.id), "")
+            .await
     }
 
     /// Re-authentication before sensitive actions (revealing or resetting a secret). A developer
@@ -377,7 +391,9 @@ impl Platform {
     pub async fn create_sign_in_link(&self, developer: &Developer) -> Result<String> {
         let token = miniplat_crypto::random::hex(24);
         let expires = self.clock.now() + 86_400;
-        self.store.create_sign_in_link(&miniplat_crypto::sha256_hex(token.as_bytes()), developer.id, expires).await?;
+        self.store
+            .create_sign_in_link(&miniplat_crypto::sha256_hex(token.as_bytes()), developer.id, expires)
+            .await?;
         Ok(format!("{}/console/link/{token}", self.config.public_url))
     }
 

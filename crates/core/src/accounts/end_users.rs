@@ -57,7 +57,8 @@ impl Platform {
             created_at: self.clock.now(),
         };
         let user = self.store.create_end_user(&new).await.map_err(email_conflict)?;
-        self.audit(Actor::EndUser(user.id), "end_user.sign_up", &format!("end_user:{}", user.id.0), "").await?;
+        self.audit(Actor::EndUser(user.id), "end_user.sign_up", &format!("end_user:{}", user.id.0), "")
+            .await?;
         Ok(user)
     }
 
@@ -93,7 +94,12 @@ impl Platform {
     }
 
     /// Updates the profile; `avatar` is an image upload checked like icons are.
-    pub async fn update_end_user_profile(&self, user: &EndUser, nickname: &str, avatar: Option<&[u8]>) -> Result<EndUser> {
+    pub async fn update_end_user_profile(
+        &self,
+        user: &EndUser,
+        nickname: &str,
+        avatar: Option<&[u8]>,
+    ) -> Result<EndUser> {
         let mut updated = user.clone();
         updated.nickname = check_nickname(nickname)?;
         if let Some(bytes) = avatar {

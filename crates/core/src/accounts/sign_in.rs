@@ -92,13 +92,20 @@ mod tests {
         let config = PlatformConfig { lockout_threshold: 2, lockout_secs: 100, ..Default::default() };
         let hash = miniplat_crypto::password::hash_password("right password");
         let mut state = SignInState::default();
-        let Verdict::Rejected(next) = judge(&state, Some(&hash), "wrong", 10, &config).unwrap() else { panic!() };
+        let Verdict::Rejected(next) = judge(&state, Some(&hash), "wrong", 10, &config).unwrap() else {
+            panic!()
+        };
         assert_eq!(next, SignInState { failed_sign_ins: 1, locked_until: None });
         state = next;
-        let Verdict::Rejected(next) = judge(&state, Some(&hash), "wrong", 11, &config).unwrap() else { panic!() };
+        let Verdict::Rejected(next) = judge(&state, Some(&hash), "wrong", 11, &config).unwrap() else {
+            panic!()
+        };
         assert_eq!(next.locked_until, Some(111));
         state = next;
-        assert!(matches!(judge(&state, Some(&hash), "right password", 50, &config), Err(Error::Locked { until: 111 })));
+        assert!(matches!(
+            judge(&state, Some(&hash), "right password", 50, &config),
+            Err(Error::Locked { until: 111 })
+        ));
         let verdict = judge(&state, Some(&hash), "right password", 112, &config).unwrap();
         assert_eq!(verdict, Verdict::Accepted(SignInState::default()));
     }

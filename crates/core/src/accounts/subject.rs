@@ -108,13 +108,21 @@ impl SubjectDetails {
     pub fn validate(&self, subject_type: SubjectType) -> Result<()> {
         for (name, _) in subject_type.required_fields() {
             if self.field(name).is_empty() {
-                return Err(Error::Invalid { field: "subject", message: format!("{name} is required for this subject type") });
+                return Err(Error::Invalid {
+                    field: "subject",
+                    message: format!("{name} is required for this subject type"),
+                });
             }
         }
-        for name in ["legal_name", "id_number", "registration_number", "legal_representative", "contact_phone"] {
+        for name in
+            ["legal_name", "id_number", "registration_number", "legal_representative", "contact_phone"]
+        {
             let value = self.field(name);
             if value.chars().count() > 100 || value.chars().any(char::is_control) {
-                return Err(Error::Invalid { field: "subject", message: format!("{name} must be at most 100 printable characters") });
+                return Err(Error::Invalid {
+                    field: "subject",
+                    message: format!("{name} must be at most 100 printable characters"),
+                });
             }
         }
         Ok(())
@@ -161,8 +169,13 @@ impl Platform {
             updated_at: self.clock.now(),
         };
         self.store.put_subject(&subject).await?;
-        self.audit(Actor::Developer(developer.id), "subject.set", &format!("developer:{}", developer.id.0), subject_type.as_str())
-            .await?;
+        self.audit(
+            Actor::Developer(developer.id),
+            "subject.set",
+            &format!("developer:{}", developer.id.0),
+            subject_type.as_str(),
+        )
+        .await?;
         Ok(subject)
     }
 

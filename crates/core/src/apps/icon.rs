@@ -18,7 +18,8 @@ impl Platform {
         if bytes.len() > config.icon_max_bytes {
             return Err(Error::invalid(field, format!("must be at most {} bytes", config.icon_max_bytes)));
         }
-        let format = image::guess_format(bytes).map_err(|_| Error::invalid(field, "must be a PNG or JPEG image"))?;
+        let format =
+            image::guess_format(bytes).map_err(|_| Error::invalid(field, "must be a PNG or JPEG image"))?;
         let extension = match format {
             image::ImageFormat::Png => "png",
             image::ImageFormat::Jpeg => "jpg",
@@ -31,11 +32,17 @@ impl Platform {
         limits.max_alloc = Some(64 * 1024 * 1024);
         reader.limits(limits);
         let decoded = reader.decode().map_err(|_| {
-            Error::invalid(field, format!("is not a readable image of at most {0}x{0} pixels", config.icon_max_px))
+            Error::invalid(
+                field,
+                format!("is not a readable image of at most {0}x{0} pixels", config.icon_max_px),
+            )
         })?;
         let (width, height) = (decoded.width(), decoded.height());
         if width < config.icon_min_px || height < config.icon_min_px {
-            return Err(Error::invalid(field, format!("must be at least {0}x{0} pixels", config.icon_min_px)));
+            return Err(Error::invalid(
+                field,
+                format!("must be at least {0}x{0} pixels", config.icon_min_px),
+            ));
         }
         Ok(CheckedImage { extension, width, height })
     }

@@ -71,7 +71,11 @@ pub struct Invitation {
 }
 
 impl Platform {
-    pub async fn members(&self, actor: &Developer, appid: &str) -> Result<(App, Vec<Member>, Vec<Invitation>)> {
+    pub async fn members(
+        &self,
+        actor: &Developer,
+        appid: &str,
+    ) -> Result<(App, Vec<Member>, Vec<Invitation>)> {
         let (app, _) = self.app_for_member(actor, appid).await?;
         let members = self.store.members(app.key).await?;
         let now = self.clock.now();
@@ -86,7 +90,13 @@ impl Platform {
     }
 
     /// Invites `email` to join with `role`; returns the acceptance link (also emailed).
-    pub async fn invite_member(&self, actor: &Developer, appid: &str, email: &str, role: MemberRole) -> Result<String> {
+    pub async fn invite_member(
+        &self,
+        actor: &Developer,
+        appid: &str,
+        email: &str,
+        role: MemberRole,
+    ) -> Result<String> {
         actor.ensure_active()?;
         let (app, actor_role) = self.app_for_member(actor, appid).await?;
         actor_role.ensure(MemberRole::Admin)?;
@@ -113,8 +123,13 @@ impl Platform {
             .send(OutgoingMail::member_invitation(&email, app.name.as_str(), role.as_str(), &link))
             .await
             .map_err(|e| Error::Store(StoreError::Backend(format!("mail: {e}"))))?;
-        self.audit(Actor::Developer(actor.id), "member.invite", app.appid.as_str(), &format!("{email} as {}", role.as_str()))
-            .await?;
+        self.audit(
+            Actor::Developer(actor.id),
+            "member.invite",
+            app.appid.as_str(),
+            &format!("{email} as {}", role.as_str()),
+        )
+        .await?;
         Ok(link)
     }
 
@@ -130,7 +145,10 @@ impl Platform {
             return Err(Error::LinkExpired);
         }
         if invitation.email != developer.email {
-            return Err(Error::forbidden(format!("this invitation was sent to {}; sign in with that account", invitation.email)));
+            return Err(Error::forbidden(format!(
+                "this invitation was sent to {}; sign in with that account",
+                invitation.email
+            )));
         }
         let member = Member {
             app: invitation.app,
@@ -145,7 +163,13 @@ impl Platform {
             Err(e) => return Err(e.into()),
         }
         let app = self.store.app_by_key(invitation.app).await?.ok_or(Error::NotFound("mini program"))?;
-        self.audit(Actor::Developer(developer.id), "member.join", app.appid.as_str(), invitation.role.as_str()).await?;
+        self.audit(
+            Actor::Developer(developer.id),
+            "member.join",
+            app.appid.as_str(),
+            invitation.role.as_str(),
+        )
+        .await?;
         Ok(app)
     }
 
@@ -168,7 +192,12 @@ impl Platform {
         }
         self.store.set_member_role(app.key, member, role).await?;
         let detail = role.map_or("removed", MemberRole::as_str);
-        self.audit(Actor::Developer(actor.id), "member.set_role", app.appid.as_str(), &format!("developer:{} {detail}", member.0))
-            .await
+        self.audit(
+            Actor::Developer(actor.id),
+            "member.set_role",
+            app.appid.as_str(),
+            &format!("developer:{} {detail}", member.0),
+        )
+        .await
     }
 }

@@ -191,7 +191,10 @@ impl Platform {
         let (app, role) = self.app_for_member(actor, appid).await?;
         role.ensure(MemberRole::Admin)?;
         let secret = new_secret();
-        let app = self.store.replace_app_secret(app.key, &miniplat_crypto::sha256_hex(secret.as_bytes()), self.clock.now()).await?;
+        let app = self
+            .store
+            .replace_app_secret(app.key, &miniplat_crypto::sha256_hex(secret.as_bytes()), self.clock.now())
+            .await?;
         self.tokens.forget_app(app.key);
         self.audit(Actor::Developer(actor.id), "app.reset_secret", app.appid.as_str(), "").await?;
         Ok(CreatedApp { app, secret })
@@ -204,7 +207,8 @@ impl Platform {
         role.ensure(MemberRole::Admin)?;
         let revoked = self.store.revoke_tokens(app.key, self.clock.now()).await?;
         self.tokens.forget_app(app.key);
-        self.audit(Actor::Developer(actor.id), "app.revoke_tokens", app.appid.as_str(), &revoked.to_string()).await?;
+        self.audit(Actor::Developer(actor.id), "app.revoke_tokens", app.appid.as_str(), &revoked.to_string())
+            .await?;
         Ok(revoked)
     }
 

@@ -10,7 +10,10 @@ use super::views::*;
 use super::{ApiError, ApiJson, ApiPath};
 use crate::AppState;
 
-async fn me_view(state: &AppState, developer: &miniplat_core::accounts::Developer) -> Result<MeView, ApiError> {
+async fn me_view(
+    state: &AppState,
+    developer: &miniplat_core::accounts::Developer,
+) -> Result<MeView, ApiError> {
     let subject = match state.platform.subject(developer.id).await? {
         Some(subject) => {
             let details = state.platform.open_subject_details(&subject)?;
@@ -30,7 +33,10 @@ async fn me_view(state: &AppState, developer: &miniplat_core::accounts::Develope
 /// The account behind the API key.
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("api_key" = [])),
     responses((status = 200, body = MeView), (status = 401, body = super::error::ErrorEnvelope)))]
-pub async fn me(State(state): State<AppState>, caller: Authorized<Account>) -> Result<Json<MeView>, ApiError> {
+pub async fn me(
+    State(state): State<AppState>,
+    caller: Authorized<Account>,
+) -> Result<Json<MeView>, ApiError> {
     Ok(Json(me_view(&state, &caller.developer).await?))
 }
 
@@ -47,7 +53,10 @@ pub async fn put_subject(
 }
 
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "account", security(("api_key" = [])), responses((status = 200, body = ApiKeyList)))]
-pub async fn list_api_keys(State(state): State<AppState>, caller: Authorized<Account>) -> Result<Json<ApiKeyList>, ApiError> {
+pub async fn list_api_keys(
+    State(state): State<AppState>,
+    caller: Authorized<Account>,
+) -> Result<Json<ApiKeyList>, ApiError> {
     let keys = state.platform.api_keys(&caller.developer).await?;
     Ok(Json(ApiKeyList { api_keys: keys.iter().map(ApiKeyView::from).collect() }))
 }
@@ -62,7 +71,10 @@ pub async fn create_api_key(
 ) -> Result<(StatusCode, Json<CreatedApiKeyView>), ApiError> {
     let scopes = body.scopes.unwrap_or_else(|| Scope::all_for(&caller.developer));
     let created = state.platform.create_api_key(&caller.developer, &body.name, &scopes).await?;
-    Ok((StatusCode::CREATED, Json(CreatedApiKeyView { key: (&created.key).into(), api_key: created.plaintext })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedApiKeyView { key: (&created.key).into(), api_key: created.plaintext }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "account", security(("api_key" = [])),

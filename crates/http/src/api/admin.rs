@@ -13,7 +13,10 @@ use crate::AppState;
 
 #[utoipa::path(get, path = "/api/v1/admin/developers", tag = "admin", security(("api_key" = [])),
     responses((status = 200, body = DeveloperList), (status = 403, body = super::error::ErrorEnvelope)))]
-pub async fn list_developers(State(state): State<AppState>, caller: Authorized<Admin>) -> Result<Json<DeveloperList>, ApiError> {
+pub async fn list_developers(
+    State(state): State<AppState>,
+    caller: Authorized<Admin>,
+) -> Result<Json<DeveloperList>, ApiError> {
     let developers = state.platform.list_developers(&caller.developer).await?;
     Ok(Json(DeveloperList { developers: developers.iter().map(DeveloperView::from).collect() }))
 }
@@ -31,7 +34,11 @@ pub async fn create_developer(
     let role = body.role.unwrap_or(PlatformRole::Developer);
     let developer = state.platform.create_verified_developer(&body.email, role).await?;
     let key = state.platform.create_api_key(&developer, "initial key", &Scope::all_for(&developer)).await?;
-    let view = CreatedDeveloperView { developer_id: developer.id.0, email: developer.email.to_string(), api_key: key.plaintext };
+    let view = CreatedDeveloperView {
+        developer_id: developer.id.0,
+        email: developer.email.to_string(),
+        api_key: key.plaintext,
+    };
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -45,13 +52,17 @@ pub async fn set_status(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StatusRequest>,
 ) -> Result<Json<DeveloperView>, ApiError> {
-    let developer = state.platform.set_developer_status(&caller.developer, DeveloperId(id), body.status).await?;
+    let developer =
+        state.platform.set_developer_status(&caller.developer, DeveloperId(id), body.status).await?;
     Ok(Json((&developer).into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/registration", tag = "admin", security(("api_key" = [])),
     responses((status = 200, body = RegistrationView)))]
-pub async fn registration(State(state): State<AppState>, _caller: Authorized<Admin>) -> Result<Json<RegistrationView>, ApiError> {
+pub async fn registration(
+    State(state): State<AppState>,
+    _caller: Authorized<Admin>,
+) -> Result<Json<RegistrationView>, ApiError> {
     Ok(Json(RegistrationView { mode: state.platform.registration_mode().await? }))
 }
 

@@ -14,7 +14,10 @@ use crate::AppState;
 
 /// Mini programs the caller is a member of.
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps", security(("api_key" = [])), responses((status = 200, body = AppList)))]
-pub async fn list_apps(State(state): State<AppState>, caller: Authorized<AppsRead>) -> Result<Json<AppList>, ApiError> {
+pub async fn list_apps(
+    State(state): State<AppState>,
+    caller: Authorized<AppsRead>,
+) -> Result<Json<AppList>, ApiError> {
     let apps = state.platform.apps_of(&caller.developer).await?;
     Ok(Json(AppList { apps: apps.iter().map(|(app, role)| AppView::new(app, *role)).collect() }))
 }
@@ -55,7 +58,10 @@ pub async fn update_app(
     ApiPath(appid): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateAppRequest>,
 ) -> Result<Json<AppView>, ApiError> {
-    let app = state.platform.update_app_profile(&caller.developer, &appid, body.introduction.as_deref(), None).await?;
+    let app = state
+        .platform
+        .update_app_profile(&caller.developer, &appid, body.introduction.as_deref(), None)
+        .await?;
     Ok(Json(AppView::new(&app, miniplat_core::apps::MemberRole::Admin)))
 }
 
@@ -88,9 +94,16 @@ pub async fn get_icon(
 pub async fn icon_response(state: &AppState, app: &miniplat_core::apps::App) -> Result<Response, ApiError> {
     let not_found = || ApiError::http(StatusCode::NOT_FOUND, "not_found", "this mini program has no icon");
     let key = app.icon_key.as_deref().ok_or_else(not_found)?;
-    let bytes = state.platform.blobs.get(key).await.map_err(miniplat_core::blobs::store_error)?.ok_or_else(not_found)?;
+    let bytes = state
+        .platform
+        .blobs
+        .get(key)
+        .await
+        .map_err(miniplat_core::blobs::store_error)?
+        .ok_or_else(not_found)?;
     let content_type = if key.ends_with(".png") { "image/png" } else { "image/jpeg" };
-    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, max-age=60")], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, max-age=60")], bytes)
+        .into_response())
 }
 
 /// Issues a new AppSecret; the old one and every access token stop working at once.
@@ -155,7 +168,10 @@ pub async fn change_member(
     ApiPath((appid, developer_id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson<ChangeMemberRequest>,
 ) -> Result<StatusCode, ApiError> {
-    state.platform.set_member_role(&caller.developer, &appid, DeveloperId(developer_id), Some(body.role)).await?;
+    state
+        .platform
+        .set_member_role(&caller.developer, &appid, DeveloperId(developer_id), Some(body.role))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -44,7 +44,11 @@ impl<S: ScopeMarker> FromRequestParts<AppState> for Authorized<S> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let token = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).ok_or_else(|| {
-            ApiError::http(StatusCode::UNAUTHORIZED, "unauthenticated", "send an API key as `Authorization: Bearer <key>`")
+            ApiError::http(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "send an API key as `Authorization: Bearer <key>`",
+            )
         })?;
         let (developer, key) = state.platform.authenticate_api_key(token).await?;
         if !key.allows(S::SCOPE) {

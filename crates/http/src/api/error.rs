@@ -16,7 +16,11 @@ use crate::RequestId;
 pub enum ApiError {
     Domain(Error),
     /// A failure of the HTTP layer itself (malformed JSON, unknown route …).
-    Http { status: StatusCode, code: &'static str, message: String },
+    Http {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -34,11 +38,17 @@ impl From<Error> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => {
-                Self::http(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send a JSON body with Content-Type: application/json")
+            JsonRejection::MissingJsonContentType(_) => Self::http(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send a JSON body with Content-Type: application/json",
+            ),
+            JsonRejection::JsonDataError(e) => {
+                Self::http(StatusCode::BAD_REQUEST, "invalid_input", e.body_text())
             }
-            JsonRejection::JsonDataError(e) => Self::http(StatusCode::BAD_REQUEST, "invalid_input", e.body_text()),
-            JsonRejection::JsonSyntaxError(_) => Self::http(StatusCode::BAD_REQUEST, "malformed_json", "the body is not valid JSON"),
+            JsonRejection::JsonSyntaxError(_) => {
+                Self::http(StatusCode::BAD_REQUEST, "malformed_json", "the body is not valid JSON")
+            }
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Self::http(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is too large")
             }
@@ -84,7 +94,11 @@ impl IntoResponse for ApiError {
                 let status = status_of(&error);
                 if status == StatusCode::INTERNAL_SERVER_ERROR {
                     tracing::error!(%request_id, error = ?error, "internal error");
-                    (status, error.code(), "an internal error occurred; quote the request id when reporting it".to_owned())
+                    (
+                        status,
+                        error.code(),
+                        "an internal error occurred; quote the request id when reporting it".to_owned(),
+                    )
                 } else {
                     (status, error.code(), error.to_string())
                 }

@@ -3,8 +3,8 @@
 use miniplat_core::accounts::subject::{SubjectDetails, VerificationStatus};
 use miniplat_core::accounts::{AccountStatus, Developer, PlatformRole, RegistrationMode, SubjectType};
 use miniplat_core::api_keys::{ApiKey, Scope};
-use miniplat_core::apps::{App, Invitation, Member, MemberRole};
 use miniplat_core::apps::AppStatus;
+use miniplat_core::apps::{App, Invitation, Member, MemberRole};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -183,7 +183,12 @@ pub struct MemberView {
 
 impl From<&Member> for MemberView {
     fn from(m: &Member) -> Self {
-        Self { developer_id: m.developer_id.0, email: m.email.to_string(), role: m.role, added_at: m.added_at }
+        Self {
+            developer_id: m.developer_id.0,
+            email: m.email.to_string(),
+            role: m.role,
+            added_at: m.added_at,
+        }
     }
 }
 

@@ -84,7 +84,9 @@ impl FromRequestParts<AppState> for AnonymousToken {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(token) = cookies::get(&parts.headers, cookies::ANONYMOUS_CSRF).filter(|v| is_token_shaped(v)) {
+        if let Some(token) =
+            cookies::get(&parts.headers, cookies::ANONYMOUS_CSRF).filter(|v| is_token_shaped(v))
+        {
             return Ok(Self { token: token.to_owned(), set_cookie: None });
         }
         let token = miniplat_crypto::random::hex(16);
@@ -122,18 +124,20 @@ where
         let auth = A::from_request_parts(&mut parts, state).await?;
         let htmx = is_htmx(&parts.headers);
         let from_header = header_token(&parts);
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                PageError::TooLarge.into_response()
-            } else {
-                PageError::BadForm.into_response()
-            }
-        })?;
+        let bytes =
+            Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    PageError::TooLarge.into_response()
+                } else {
+                    PageError::BadForm.into_response()
+                }
+            })?;
         let field = serde_urlencoded::from_bytes::<CsrfField>(&bytes).ok().and_then(|f| f.csrf);
         if !token_matches(field.or(from_header).as_deref(), auth.csrf_token()) {
             return Err(PageError::CsrfRejected.into_response());
         }
-        let form = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|_| PageError::BadForm.into_response())?;
+        let form =
+            serde_urlencoded::from_bytes::<T>(&bytes).map_err(|_| PageError::BadForm.into_response())?;
         Ok(Self { auth, form, htmx })
     }
 }
@@ -191,7 +195,8 @@ where
                     files.insert(name, bytes.to_vec());
                 }
             } else {
-                let text = String::from_utf8(bytes.to_vec()).map_err(|_| PageError::BadForm.into_response())?;
+                let text =
+                    String::from_utf8(bytes.to_vec()).map_err(|_| PageError::BadForm.into_response())?;
                 fields.insert(name, text);
             }
         }

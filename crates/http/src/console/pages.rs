@@ -56,7 +56,8 @@ impl Chrome {
 
     /// A console page of a signed-in developer; `section` marks the current navigation item.
     pub fn console(developer: &Developer, session: &Session, section: &str) -> Self {
-        let mut items = vec![("/console", "Mini programs", "apps"), ("/console/account", "Account", "account")];
+        let mut items =
+            vec![("/console", "Mini programs", "apps"), ("/console/account", "Account", "account")];
         if developer.is_operator() {
             items.push(("/admin/developers", "Developers", "admin-developers"));
             items.push(("/admin/registration", "Registration", "admin-registration"));

@@ -93,7 +93,9 @@ fn to_sign_in(parts: &Parts, state: &AppState) -> Response {
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/console/signin")]).into_response();
     let wanted = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/console");
     if parts.method == Method::GET && safe_return_path(wanted) {
-        response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::RETURN_TO, wanted, Some(3600), secure));
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookies::set(cookies::RETURN_TO, wanted, Some(3600), secure));
     }
     if cookies::get(&parts.headers, cookies::CONSOLE_SESSION).is_some() {
         // The cookie names a session that ended (signed out elsewhere, expired, suspended).

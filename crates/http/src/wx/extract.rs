@@ -48,7 +48,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WxJson<T> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(WxError::empty_post_body().into());
         }
-        serde_json::from_slice(&bytes).map(WxJson).map_err(|e| WxError::malformed_body(&json_problem(&e)).into())
+        serde_json::from_slice(&bytes)
+            .map(WxJson)
+            .map_err(|e| WxError::malformed_body(&json_problem(&e)).into())
     }
 }
 

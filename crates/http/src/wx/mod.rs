@@ -74,11 +74,17 @@ async fn require_post() -> WxFailure {
 
 /// The wire body of a failure.
 fn error_body(error: &WxError, rid: &str) -> String {
-    serde_json::json!({ "errcode": error.errcode, "errmsg": format!("{} rid: {rid}", error.errmsg) }).to_string()
+    serde_json::json!({ "errcode": error.errcode, "errmsg": format!("{} rid: {rid}", error.errmsg) })
+        .to_string()
 }
 
 /// Writes failure bodies and records failed calls of known mini programs for `rid/get`.
-async fn wx_errors(State(state): State<AppState>, client: ClientAddr, request: Request, next: Next) -> Response {
+async fn wx_errors(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = state.platform.clock.now_millis();
     let rid = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let request_url = crate::middleware::scrub_uri(request.uri());
@@ -114,7 +120,9 @@ async fn wx_errors(State(state): State<AppState>, client: ClientAddr, request: R
 
 fn json_response(body: String) -> Response {
     let mut response = Response::new(Body::from(body));
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     response
 }
 

@@ -22,8 +22,12 @@ pub async fn get_quota(
     WxJson(body): WxJson<QuotaRequest>,
 ) -> Result<Json<Value>, WxFailure> {
     let fail = WxFailure::for_app(caller.app);
-    let path = body.cgi_path.filter(|p| !p.is_empty()).ok_or_else(|| fail(WxError::malformed_body("cgi_path missing")))?;
-    let usage = state.platform.quota_usage(caller.app, &path).await.map_err(WxFailure::for_app(caller.app))?;
+    let path = body
+        .cgi_path
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| fail(WxError::malformed_body("cgi_path missing")))?;
+    let usage =
+        state.platform.quota_usage(caller.app, &path).await.map_err(WxFailure::for_app(caller.app))?;
     let rate = usage.per_minute.unwrap_or(0);
     Ok(Json(json!({
         "errcode": 0,
@@ -44,7 +48,11 @@ pub async fn clear_quota(
     WxCaller(caller): WxCaller,
     WxJson(body): WxJson<ClearQuotaRequest>,
 ) -> Result<Json<Value>, WxFailure> {
-    state.platform.clear_quota(caller.app, body.appid.as_deref()).await.map_err(WxFailure::for_app(caller.app))?;
+    state
+        .platform
+        .clear_quota(caller.app, body.appid.as_deref())
+        .await
+        .map_err(WxFailure::for_app(caller.app))?;
     Ok(Json(ok()))
 }
 
@@ -70,7 +78,11 @@ pub async fn clear_quota_v2(
     let secret = body.appsecret.as_deref().or(query.get("appsecret"));
     let request = TokenRequest { grant_type: Some("client_credential"), appid, secret };
     let app = state.platform.authenticate_app_secret(request).await?;
-    state.platform.clear_quota(app.key, Some(app.appid.as_str())).await.map_err(WxFailure::for_app(app.key))?;
+    state
+        .platform
+        .clear_quota(app.key, Some(app.appid.as_str()))
+        .await
+        .map_err(WxFailure::for_app(app.key))?;
     Ok(Json(ok()))
 }
 
@@ -95,7 +107,11 @@ pub async fn get_rid(
     WxJson(body): WxJson<RidRequest>,
 ) -> Result<Json<Value>, WxFailure> {
     let rid = body.rid.unwrap_or_default();
-    let record = state.platform.request_record(caller.app, rid.trim()).await.map_err(WxFailure::for_app(caller.app))?;
+    let record = state
+        .platform
+        .request_record(caller.app, rid.trim())
+        .await
+        .map_err(WxFailure::for_app(caller.app))?;
     let request = RidRecord {
         invoke_time: record.invoke_time,
         cost_in_ms: record.cost_in_ms,

@@ -22,7 +22,11 @@ impl From<IssuedToken> for TokenBody {
 }
 
 pub async fn get_token(State(state): State<AppState>, query: WxQuery) -> Result<Json<TokenBody>, WxFailure> {
-    let request = TokenRequest { grant_type: query.get("grant_type"), appid: query.get("appid"), secret: query.get("secret") };
+    let request = TokenRequest {
+        grant_type: query.get("grant_type"),
+        appid: query.get("appid"),
+        secret: query.get("secret"),
+    };
     let (_, token) = state.platform.issue_access_token(request).await?;
     Ok(Json(token.into()))
 }
@@ -40,8 +44,11 @@ pub async fn stable_token(
     State(state): State<AppState>,
     WxJson(body): WxJson<StableTokenBody>,
 ) -> Result<Json<TokenBody>, WxFailure> {
-    let request =
-        TokenRequest { grant_type: body.grant_type.as_deref(), appid: body.appid.as_deref(), secret: body.secret.as_deref() };
+    let request = TokenRequest {
+        grant_type: body.grant_type.as_deref(),
+        appid: body.appid.as_deref(),
+        secret: body.secret.as_deref(),
+    };
     let force = body.force_refresh.unwrap_or(false);
     // Token failures are not recorded for an app: the caller has not proved it owns one.
     let (_, token) = state.platform.stable_access_token(request, force).await?;

@@ -8,7 +8,7 @@
 //!
 //! The sync `postgres` client drives its own small runtime, so it must neither run nor be
 //! dropped on a tokio worker thread: every direct connection here lives on the blocking pool
-//! or a plain thread, and the store's last handle is dropped off the runtime too.
+//! or a plain thread. Teardown closes the store's pool before it drops the schema.
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -173,7 +173,7 @@ fn with_search_path(url: &str, schema: &str) -> String {
 impl Drop for Fixture {
     fn drop(&mut self) {
         let (db, cleanup) = (self.db.take(), self.cleanup.take());
-        // Off the runtime: closing pooled Postgres connections blocks.
+        // Off the runtime, as the direct connections are; the pool closes before the schema goes.
         let teardown = std::thread::spawn(move || {
             drop(db);
             match cleanup {
