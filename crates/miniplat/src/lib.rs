@@ -78,6 +78,10 @@ impl Runtime {
 
 /// Opens and migrates the database the configuration names.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    }
     let url = config.database_url();
     let store = SqlStore::open(&url).with_context(|| "opening the database")?;
     let applied = store.migrate().await.context("migrating the database")?;
