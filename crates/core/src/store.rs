@@ -96,8 +96,9 @@ pub trait Store: Send + Sync {
     async fn accept_invitation(&self, invitation_id: i64, member: &Member) -> StoreResult<()>;
 
     // Access tokens.
-    /// Inserts a token. With `supersede_at`, every other still-valid token of the same app and
-    /// kind becomes invalid at that time (if not earlier).
+    /// Inserts a token. With `supersede_at`, every other open-ended token (no `invalid_after`
+    /// yet) of the same app and kind becomes invalid at that time. Tokens that already have an
+    /// end keep it: time moves forward, so it is no later than `supersede_at`.
     async fn insert_access_token(
         &self,
         record: &AccessTokenRecord,

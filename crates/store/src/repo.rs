@@ -707,10 +707,11 @@ impl Store for SqlStore {
         let r = r.clone();
         self.write(move |c| {
             if let Some(at) = supersede_at {
+                // Tokens superseded or revoked earlier already end before `at` (time only moves
+                // forward), so only the open-ended ones need a limit.
                 c.exec(
-                    "UPDATE access_tokens SET invalid_after = ? WHERE app_id = ? AND kind = ? AND expires_at > ? \
-                     AND (invalid_after IS NULL OR invalid_after > ?)",
-                    params![at, r.app.0, r.kind.as_str(), r.issued_at, at],
+                    "UPDATE access_tokens SET invalid_after = ? WHERE app_id = ? AND kind = ? AND invalid_after IS NULL",
+                    params![at, r.app.0, r.kind.as_str()],
                 )?;
             }
             c.exec(

@@ -617,19 +617,14 @@ async fn new_tokens_supersede_their_app_and_kind_only(db: Db) {
     assert_eq!(invalid_after("b2").await, Some(T0 + 400));
     assert_eq!(invalid_after("b3").await, None);
 
-    // Tokens already expired when a new one is issued are left alone.
+    // Only open-ended tokens are limited: those that already end keep their end.
     store
-        .insert_access_token(&token("b-old", &x, TokenKind::Basic, T0 - 9000, T0 - 1800), None)
+        .insert_access_token(&token("b4", &x, TokenKind::Basic, T0 + 200, T0 + 7400), Some(T0 + 500))
         .await
         .unwrap();
-    store
-        .insert_access_token(&token("b4", &x, TokenKind::Basic, T0 + 200, T0 + 7400), Some(T0 + 200))
-        .await
-        .unwrap();
-    assert_eq!(invalid_after("b-old").await, None);
-    assert_eq!(invalid_after("b3").await, Some(T0 + 200));
-    assert_eq!(invalid_after("b2").await, Some(T0 + 200));
-    assert_eq!(invalid_after("b1").await, Some(T0 + 200));
+    assert_eq!(invalid_after("b3").await, Some(T0 + 500));
+    assert_eq!(invalid_after("b2").await, Some(T0 + 400));
+    assert_eq!(invalid_after("b1").await, Some(T0 + 360));
 
     // Stable supersedes stable only.
     let forced =
@@ -739,7 +734,7 @@ async fn revoking_tokens_counts_the_still_valid_ones(db: Db) {
         assert_eq!(invalid_after(hash).await, Some(now), "{hash}");
     }
     assert_eq!(invalid_after("superseded").await, Some(now - 40), "an earlier end stays");
-    assert_eq!(invalid_after("expired").await, None, "expired tokens are left alone");
+    assert_eq!(invalid_after("expired").await, Some(now - 40), "an end set by an earlier supersede stays");
     assert_eq!(invalid_after("elsewhere").await, None, "another app");
     assert!(store.current_stable_token(z.key, now).await.unwrap().is_none());
 }

@@ -169,7 +169,8 @@ pub async fn app_page(
 
 pub async fn icon(State(state): State<AppState>, signed_in: SignedIn, Path(appid): Path<String>) -> PageResult {
     let (app, _) = state.platform.app_for_member(&signed_in.developer, &appid).await?;
-    crate::api::apps::icon_response(&state, &app).await.map_err(|_| PageError::NotFound)
+    let key = app.icon_key.as_deref().ok_or(PageError::NotFound)?;
+    super::pages::stored_image(&state, key, "private, max-age=86400").await
 }
 
 /// Saves the introduction and, when a file was chosen, the icon (multipart form).

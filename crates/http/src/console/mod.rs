@@ -9,9 +9,14 @@
 //! - one module per group of pages: [`auth`], [`dashboard`], [`apps`], [`members`],
 //!   [`account`], [`admin`].
 
+pub mod account;
+pub mod admin;
+pub mod apps;
 pub mod auth;
 pub mod cookies;
 pub mod csrf;
+pub mod dashboard;
+pub mod members;
 pub mod pages;
 pub mod session;
 
@@ -33,4 +38,23 @@ pub fn router() -> Router<AppState> {
         .route("/console/verify/{token}", get(auth::verify))
         .route("/console/link/{token}", get(auth::link_page).post(auth::use_link))
         .route("/console/account/password", get(auth::password_page).post(auth::set_password))
+        .route("/console", get(dashboard::dashboard))
+        .route("/console/apps/new", get(apps::new_app_page).post(apps::create_app))
+        .route("/console/apps/{appid}", get(apps::app_page))
+        .route("/console/apps/{appid}/icon", get(apps::icon))
+        .route("/console/apps/{appid}/profile", get(apps::back_to_app).post(apps::update_profile))
+        .route("/console/apps/{appid}/secret", get(apps::back_to_app).post(apps::reset_secret))
+        .route("/console/apps/{appid}/members", get(members::list).post(members::invite))
+        .route("/console/apps/{appid}/members/{developer_id}", post(members::change))
+        .route("/console/invitations/{token}", get(members::invitation_page).post(members::accept_invitation))
+        .route("/console/account", get(account::account))
+        .route("/console/account/subject", post(account::save_subject))
+        .route("/console/account/subject-fields", get(account::subject_fields))
+        .route("/console/account/api-keys", post(account::create_key))
+        .route("/console/account/api-keys/{id}/revoke", post(account::revoke_key))
+        .route("/admin", get(admin::index))
+        .route("/admin/developers", get(admin::developers))
+        .route("/admin/developers/{id}/status", post(admin::set_status))
+        .route("/admin/registration", get(admin::registration).post(admin::set_registration))
+        .route("/admin/invitations", post(admin::invite))
 }

@@ -118,6 +118,8 @@ CREATE TABLE access_tokens (
     invalid_after BIGINT
 );
 CREATE INDEX access_tokens_by_app ON access_tokens (app_id, kind, issued_at);
+-- The tokens a new one can supersede: issuing must not scan every token of the day.
+CREATE INDEX access_tokens_unsuperseded ON access_tokens (app_id, kind) WHERE invalid_after IS NULL;
 
 CREATE TABLE quota_usage (
     app_id BIGINT NOT NULL,
