@@ -75,6 +75,25 @@ struct Counter {
     minute_calls: i64,
 }
 
+impl Counter {
+    fn charge(&mut self, now: Timestamp, limits: Limits) -> Result<(), WxError> {
+        if self.stored + self.pending >= limits.daily_limit {
+            return Err(WxError::daily_quota_reached());
+        }
+        let minute = now.div_euclid(60);
+        if self.minute != minute {
+            self.minute = minute;
+            self.minute_calls = 0;
+        }
+        if limits.per_minute.is_some_and(|limit| self.minute_calls >= limit) {
+            return Err(WxError::minute_quota_reached());
+        }
+        self.minute_calls += 1;
+        self.pending += 1;
+        Ok(())
+    }
+}
+
 /// In-memory call counters; see the module docs.
 #[derive(Default)]
 pub struct QuotaMeter {
@@ -103,9 +122,11 @@ pub struct RequestRecord {
 }
 
 /// A rid looks like `6780fcab-3b23768c-2a7e38ff`: the issue time in hex, then random hex.
+/// Rids identify, they do not authorise (`rid/get` checks ownership), so a fast thread-local
+/// generator serves; every request gets one.
 pub fn new_rid(now: Timestamp) -> String {
-    let random = miniplat_crypto::random::hex(8);
-    format!("{:08x}-{}-{}", now, &random[..8], &random[8..])
+    let random = miniplat_crypto::random::fast_u64();
+    format!("{:08x}-{:08x}-{:08x}", now, random >> 32, random & 0xffff_ffff)
 }
 
 fn parse_rid(rid: &str) -> Option<Timestamp> {
@@ -131,24 +152,17 @@ impl Platform {
     pub async fn charge_quota(&self, app: AppKey, api: &'static Api) -> Result<(), WxError> {
         let now = self.clock.now();
         let day = day_of(now);
-        self.load_counter(app, api, day).await?;
         let limits = self.quota_limits(api);
-        let mut counters = self.quota.counters.lock().expect("quota lock");
-        let counter = counters.entry((app, api.path)).or_default();
-        if counter.stored + counter.pending >= limits.daily_limit {
-            return Err(WxError::daily_quota_reached());
+        loop {
+            {
+                let mut counters = self.quota.counters.lock().expect("quota lock");
+                if let Some(counter) = counters.get_mut(&(app, api.path)).filter(|c| c.day == day) {
+                    return counter.charge(now, limits);
+                }
+            }
+            // First call of the day on this node: read the stored total, then charge.
+            self.load_counter(app, api, day).await?;
         }
-        let minute = now.div_euclid(60);
-        if counter.minute != minute {
-            counter.minute = minute;
-            counter.minute_calls = 0;
-        }
-        if limits.per_minute.is_some_and(|limit| counter.minute_calls >= limit) {
-            return Err(WxError::minute_quota_reached());
-        }
-        counter.minute_calls += 1;
-        counter.pending += 1;
-        Ok(())
     }
 
     /// Makes sure today's counter of (app, api) is in memory, reading the stored total once.
@@ -164,8 +178,8 @@ impl Platform {
         let mut counters = self.quota.counters.lock().expect("quota lock");
         let counter = counters.entry((app, api.path)).or_default();
         if counter.day != day {
-            // Unflushed calls of an earlier day are lost to that day's count only if the flush
-            // did not run in between; flush keeps them under their own day.
+            // Calls of the previous day not yet flushed (at most a second's worth) are dropped
+            // with its counter: that day is over.
             *counter = Counter { day, stored, ..Counter::default() };
         }
         Ok(())

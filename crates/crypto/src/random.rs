@@ -20,3 +20,9 @@ pub fn token_chars(len: usize) -> String {
     let mut rng = OsRng;
     (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
 }
+
+/// A random number from a thread-local generator seeded from the OS: fast, for identifiers that
+/// need to be unique rather than secret.
+pub fn fast_u64() -> u64 {
+    rand::thread_rng().next_u64()
+}

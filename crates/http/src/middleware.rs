@@ -68,11 +68,19 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
     let rid = miniplat_core::quota::new_rid(state.platform.clock.now());
     request.extensions_mut().insert(RequestId(rid.clone()));
     let method = request.method().clone();
-    let logged_uri = scrub_path_secrets(&scrub_uri(request.uri()));
+    let uri = request.uri().clone();
     let started = std::time::Instant::now();
     let mut response = CURRENT_REQUEST_ID.scope(rid.clone(), next.run(request)).await;
     let status = response.status().as_u16();
-    tracing::info!(target: "miniplat::http", %method, uri = %logged_uri, status, rid = %rid, ms = started.elapsed().as_millis() as u64);
+    // Field values are only evaluated when the line is logged.
+    tracing::info!(
+        target: "miniplat::http",
+        %method,
+        uri = %scrub_path_secrets(&scrub_uri(&uri)),
+        status,
+        rid = %rid,
+        ms = started.elapsed().as_millis() as u64
+    );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&rid) {
         headers.insert("x-request-id", value);

@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use super::auth::NoFields;
 use super::csrf::Posted;
-use super::pages::{form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult};
+use super::pages::{
+    form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult,
+};
 use super::session::SignedIn;
 use crate::AppState;
 
@@ -44,7 +46,13 @@ fn subject_inputs(subject_type: SubjectType, details: &SubjectDetails, error: &F
     let mut inputs: Vec<FieldInput> = subject_type
         .required_fields()
         .iter()
-        .map(|(name, label)| FieldInput { name, label, value: value(name), required: true, invalid: error.is_on(name) })
+        .map(|(name, label)| FieldInput {
+            name,
+            label,
+            value: value(name),
+            required: true,
+            invalid: error.is_on(name),
+        })
         .collect();
     inputs.push(FieldInput {
         name: "contact_phone",
@@ -163,10 +171,17 @@ async fn account_page(state: &AppState, signed_in: &SignedIn) -> Result<AccountP
         subject_error: FormError::none(),
         initial: developer.password_hash.is_none(),
         error: FormError::none(),
-        keys_table: KeysTable { csrf: session.csrf_token.clone(), keys: keys.iter().map(KeyRow::from).collect() },
+        keys_table: KeysTable {
+            csrf: session.csrf_token.clone(),
+            keys: keys.iter().map(KeyRow::from).collect(),
+        },
         scopes: Scope::all_for(developer)
             .into_iter()
-            .map(|s| ScopeOption { value: s.as_str(), description: scope_description(s), checked: s != Scope::Admin })
+            .map(|s| ScopeOption {
+                value: s.as_str(),
+                description: scope_description(s),
+                checked: s != Scope::Admin,
+            })
             .collect(),
         key_name: String::new(),
         key_error: FormError::none(),
@@ -239,7 +254,10 @@ fn missing_field(subject_type: SubjectType, details: &SubjectDetails) -> Option<
         .map(|(name, label)| FormError::on(name, format!("{label} is required for this subject type.")))
 }
 
-pub async fn save_subject(State(state): State<AppState>, posted: Posted<SignedIn, SubjectForm>) -> PageResult {
+pub async fn save_subject(
+    State(state): State<AppState>,
+    posted: Posted<SignedIn, SubjectForm>,
+) -> PageResult {
     let signed_in = &posted.auth;
     let subject_type = SubjectType::parse(&posted.form.subject_type).unwrap_or(SubjectType::Individual);
     let details = posted.form.details(subject_type);
@@ -269,7 +287,9 @@ pub async fn subject_fields(_signed_in: SignedIn, Query(form): Query<SubjectForm
         legal_representative: form.legal_representative,
         contact_phone: form.contact_phone,
     };
-    Ok(page(&SubjectFieldsFragment { subject_fields: subject_inputs(subject_type, &details, &FormError::none()) }))
+    Ok(page(&SubjectFieldsFragment {
+        subject_fields: subject_inputs(subject_type, &details, &FormError::none()),
+    }))
 }
 
 // ---- API keys -----------------------------------------------------------------------------------
@@ -284,7 +304,10 @@ struct KeyCreatedPage {
 }
 
 /// Creates a key from a name and the ticked scopes, and shows it this once.
-pub async fn create_key(State(state): State<AppState>, posted: Posted<SignedIn, Vec<(String, String)>>) -> PageResult {
+pub async fn create_key(
+    State(state): State<AppState>,
+    posted: Posted<SignedIn, Vec<(String, String)>>,
+) -> PageResult {
     let SignedIn { developer, session } = &posted.auth;
     let name = posted.form.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone()).unwrap_or_default();
     let scopes: Result<Vec<Scope>, Error> = posted
@@ -306,7 +329,8 @@ pub async fn create_key(State(state): State<AppState>, posted: Posted<SignedIn, 
         })),
         Err(error @ Error::Store(_)) => Err(error.into()),
         Err(error) => {
-            let ticked: Vec<&str> = posted.form.iter().filter(|(k, _)| k == "scopes").map(|(_, v)| v.as_str()).collect();
+            let ticked: Vec<&str> =
+                posted.form.iter().filter(|(k, _)| k == "scopes").map(|(_, v)| v.as_str()).collect();
             let mut page_view = account_page(&state, &posted.auth).await?;
             for option in &mut page_view.scopes {
                 option.checked = ticked.contains(&option.value);
@@ -327,7 +351,8 @@ pub async fn revoke_key(
     state.platform.revoke_api_key(developer, id).await?;
     if posted.htmx {
         let keys = state.platform.api_keys(developer).await?;
-        let keys_table = KeysTable { csrf: session.csrf_token.clone(), keys: keys.iter().map(KeyRow::from).collect() };
+        let keys_table =
+            KeysTable { csrf: session.csrf_token.clone(), keys: keys.iter().map(KeyRow::from).collect() };
         return Ok(page(&KeysFragment { keys_table }));
     }
     Ok(see_other("/console/account?notice=key-revoked#api-keys", false))

@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use super::auth::NoticeQuery;
 use super::csrf::Posted;
-use super::pages::{form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult};
+use super::pages::{
+    form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult,
+};
 use super::session::Operator;
 use crate::AppState;
 
@@ -163,7 +165,12 @@ async fn registration_page(state: &AppState, operator: &Operator) -> Result<Regi
         (RegistrationMode::Closed, "Closed", "Nobody can sign up."),
     ]
     .into_iter()
-    .map(|(mode, label, description)| ModeOption { value: mode.as_str(), label, description, selected: mode == current })
+    .map(|(mode, label, description)| ModeOption {
+        value: mode.as_str(),
+        label,
+        description,
+        selected: mode == current,
+    })
     .collect();
     Ok(RegistrationPage {
         chrome: Chrome::console(&signed_in.developer, &signed_in.session, "admin-registration"),
@@ -191,7 +198,10 @@ pub struct ModeForm {
     mode: String,
 }
 
-pub async fn set_registration(State(state): State<AppState>, posted: Posted<Operator, ModeForm>) -> PageResult {
+pub async fn set_registration(
+    State(state): State<AppState>,
+    posted: Posted<Operator, ModeForm>,
+) -> PageResult {
     let Operator(signed_in) = &posted.auth;
     let mode = RegistrationMode::parse(&posted.form.mode)
         .ok_or_else(|| Error::invalid("mode", "is not a registration mode"))?;
@@ -219,7 +229,8 @@ pub async fn invite(State(state): State<AppState>, posted: Posted<Operator, Invi
         Err(error) => {
             page_view.invite_email = posted.form.email.clone();
             page_view.invite_error = FormError::from_error(&error);
-            let status = if matches!(error, Error::Conflict(_)) { StatusCode::CONFLICT } else { form_status(&error) };
+            let status =
+                if matches!(error, Error::Conflict(_)) { StatusCode::CONFLICT } else { form_status(&error) };
             Ok(page_with(status, &page_view))
         }
     }

@@ -12,7 +12,9 @@ use serde::Deserialize;
 use super::auth::NoticeQuery;
 use super::csrf::{Posted, Uploaded};
 use super::dashboard::{role_label, status_label};
-use super::pages::{form_status, notice_text, page, page_with, see_other, Chrome, FormError, PageError, PageResult};
+use super::pages::{
+    form_status, notice_text, page, page_with, see_other, Chrome, FormError, PageError, PageResult,
+};
 use super::session::SignedIn;
 use crate::AppState;
 
@@ -66,7 +68,11 @@ struct AppCreatedPage {
 pub async fn create_app(State(state): State<AppState>, posted: Posted<SignedIn, NewAppForm>) -> PageResult {
     let SignedIn { developer, session } = &posted.auth;
     let form = posted.form;
-    match state.platform.create_app(developer, &form.name, &form.introduction, Some(form.contact_email.as_str())).await {
+    match state
+        .platform
+        .create_app(developer, &form.name, &form.introduction, Some(form.contact_email.as_str()))
+        .await
+    {
         Ok(created) => Ok(page(&AppCreatedPage {
             chrome: Chrome::console(developer, session, "apps"),
             name: created.app.name.as_str().to_owned(),
@@ -167,7 +173,11 @@ pub async fn app_page(
     Ok(page(&page_view))
 }
 
-pub async fn icon(State(state): State<AppState>, signed_in: SignedIn, Path(appid): Path<String>) -> PageResult {
+pub async fn icon(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(appid): Path<String>,
+) -> PageResult {
     let (app, _) = state.platform.app_for_member(&signed_in.developer, &appid).await?;
     let key = app.icon_key.as_deref().ok_or(PageError::NotFound)?;
     super::pages::stored_image(&state, key, "private, max-age=86400").await
@@ -220,7 +230,8 @@ pub async fn reset_secret(
 ) -> PageResult {
     let signed_in = &posted.auth;
     let (app, role) = state.platform.app_for_member(&signed_in.developer, &appid).await?;
-    let outcome = match state.platform.confirm_developer_password(&signed_in.developer, &posted.form.password) {
+    let outcome = match state.platform.confirm_developer_password(&signed_in.developer, &posted.form.password)
+    {
         Ok(()) => state.platform.reset_app_secret(&signed_in.developer, &appid).await,
         Err(_) => Err(Error::invalid("password", "is wrong; the secret was not reset")),
     };
@@ -248,4 +259,3 @@ pub async fn back_to_app(Path(appid): Path<String>) -> Response {
 fn urlencode_path(segment: &str) -> String {
     segment.chars().filter(char::is_ascii_alphanumeric).collect()
 }
-

@@ -209,10 +209,10 @@ pub async fn sign_out(
     headers: HeaderMap,
     posted: Posted<SignedIn, NoFields>,
 ) -> PageResult {
+    // `Posted<SignedIn, _>` proved the cookie names a live session; end it on the server.
     if let Some(cookie) = cookies::get(&headers, cookies::CONSOLE_SESSION) {
         state.platform.close_session(cookie).await?;
     }
-    let _ = posted.auth;
     let mut response = see_other("/console/signin?notice=signed-out", posted.htmx);
     response
         .headers_mut()

@@ -22,7 +22,13 @@ pub struct AppRow {
 impl AppRow {
     pub fn new(app: &App, role: MemberRole) -> Self {
         let (status, status_class) = status_label(app.status);
-        Self { name: app.name.as_str().to_owned(), appid: app.appid.to_string(), role: role_label(role), status, status_class }
+        Self {
+            name: app.name.as_str().to_owned(),
+            appid: app.appid.to_string(),
+            role: role_label(role),
+            status,
+            status_class,
+        }
     }
 }
 

@@ -14,7 +14,9 @@ use super::apps::AppView;
 use super::auth::{NoFields, NoticeQuery};
 use super::csrf::Posted;
 use super::dashboard::role_label;
-use super::pages::{form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult};
+use super::pages::{
+    form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult,
+};
 use super::session::SignedIn;
 use crate::AppState;
 
@@ -143,7 +145,9 @@ pub async fn invite(
     let signed_in = &posted.auth;
     let form = &posted.form;
     let outcome = match MemberRole::parse(&form.role) {
-        Some(role) => state.platform.invite_member(&signed_in.developer, &appid, &form.email, role).await.map(drop),
+        Some(role) => {
+            state.platform.invite_member(&signed_in.developer, &appid, &form.email, role).await.map(drop)
+        }
         None => Err(Error::invalid("role", "is not a member role")),
     };
     match outcome {
@@ -175,12 +179,16 @@ pub async fn change(
     let signed_in = &posted.auth;
     let role = match posted.form.role.as_str() {
         "remove" => Ok(None),
-        other => MemberRole::parse(other).map(Some).ok_or_else(|| Error::invalid("role", "is not a member role")),
+        other => {
+            MemberRole::parse(other).map(Some).ok_or_else(|| Error::invalid("role", "is not a member role"))
+        }
     };
     let outcome = match role {
-        Ok(role) => {
-            state.platform.set_member_role(&signed_in.developer, &appid, DeveloperId(member), role).await.map(|()| role)
-        }
+        Ok(role) => state
+            .platform
+            .set_member_role(&signed_in.developer, &appid, DeveloperId(member), role)
+            .await
+            .map(|()| role),
         Err(error) => Err(error),
     };
     match outcome {
@@ -199,7 +207,10 @@ pub async fn change(
             page_view.table.error = FormError::from_error(&error);
             if posted.htmx {
                 // htmx swaps 422 answers (see console.js), so the error appears in place.
-                return Ok(page_with(StatusCode::UNPROCESSABLE_ENTITY, &MembersFragment { table: page_view.table }));
+                return Ok(page_with(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &MembersFragment { table: page_view.table },
+                ));
             }
             Ok(page_with(form_status(&error), &page_view))
         }

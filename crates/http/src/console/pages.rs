@@ -229,7 +229,8 @@ pub async fn stored_image(state: &crate::AppState, key: &str, cache_control: &'s
     let bytes = state.platform.blobs.get(key).await.map_err(miniplat_core::blobs::store_error)?;
     let bytes = bytes.ok_or(PageError::NotFound)?;
     let content_type = if key.ends_with(".png") { "image/png" } else { "image/jpeg" };
-    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache_control)], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache_control)], bytes)
+        .into_response())
 }
 
 /// `2026-11-29 23:03 UTC`.

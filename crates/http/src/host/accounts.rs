@@ -20,7 +20,8 @@ async fn start_session(state: &AppState, id: EndUserId, location: &str) -> PageR
     let opened = state.platform.open_session(AccountRef::EndUser(id)).await?;
     let mut response = see_other(location, false);
     let max_age = state.platform.config.session_ttl_secs;
-    let cookie = cookies::set(cookies::HOST_SESSION, &opened.cookie_value, Some(max_age), state.web.secure_cookies);
+    let cookie =
+        cookies::set(cookies::HOST_SESSION, &opened.cookie_value, Some(max_age), state.web.secure_cookies);
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -35,7 +36,11 @@ struct SignupPage {
     error: FormError,
 }
 
-pub async fn signup_page(State(state): State<AppState>, headers: HeaderMap, token: AnonymousToken) -> PageResult {
+pub async fn signup_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    token: AnonymousToken,
+) -> PageResult {
     if session::current(&headers, &state).await?.is_some() {
         return Ok(see_other("/", false));
     }
@@ -83,7 +88,11 @@ struct SigninPage {
     error: FormError,
 }
 
-pub async fn signin_page(State(state): State<AppState>, headers: HeaderMap, token: AnonymousToken) -> PageResult {
+pub async fn signin_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    token: AnonymousToken,
+) -> PageResult {
     if session::current(&headers, &state).await?.is_some() {
         return Ok(see_other("/", false));
     }
@@ -132,6 +141,8 @@ pub async fn sign_out(
         state.platform.close_session(cookie).await?;
     }
     let mut response = see_other("/", posted.htmx);
-    response.headers_mut().append(header::SET_COOKIE, cookies::clear(cookies::HOST_SESSION, state.web.secure_cookies));
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookies::clear(cookies::HOST_SESSION, state.web.secure_cookies));
     Ok(response)
 }

@@ -20,7 +20,11 @@ struct DeveloperPage {
     verification: &'static str,
 }
 
-pub async fn public_profile(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> PageResult {
+pub async fn public_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     let subject = state.platform.subject(DeveloperId(id)).await?.ok_or(PageError::NotFound)?;
     let chrome = match session::current(&headers, &state).await? {

@@ -8,7 +8,8 @@ use super::session::SignedInUser;
 use crate::console::auth::NoticeQuery;
 use crate::console::csrf::Uploaded;
 use crate::console::pages::{
-    form_status, notice_text, page, page_with, see_other, stored_image, Chrome, FormError, PageError, PageResult,
+    form_status, notice_text, page, page_with, see_other, stored_image, Chrome, FormError, PageError,
+    PageResult,
 };
 use crate::AppState;
 

@@ -45,7 +45,9 @@ impl FromRequestParts<AppState> for SignedInUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match current(&parts.headers, state).await {
             Ok(Some(user)) => Ok(user),
-            Ok(None) if is_htmx(&parts.headers) => Err((StatusCode::OK, [("hx-redirect", "/signin")]).into_response()),
+            Ok(None) if is_htmx(&parts.headers) => {
+                Err((StatusCode::OK, [("hx-redirect", "/signin")]).into_response())
+            }
             Ok(None) => {
                 let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/signin")]).into_response();
                 if cookies::get(&parts.headers, cookies::HOST_SESSION).is_some() {

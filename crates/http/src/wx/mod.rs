@@ -9,7 +9,7 @@ mod quota;
 mod token;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -79,16 +79,12 @@ fn error_body(error: &WxError, rid: &str) -> String {
 }
 
 /// Writes failure bodies and records failed calls of known mini programs for `rid/get`.
-async fn wx_errors(
-    State(state): State<AppState>,
-    client: ClientAddr,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn wx_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = state.platform.clock.now_millis();
-    let rid = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    let request_url = crate::middleware::scrub_uri(request.uri());
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let rid = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    let uri = parts.uri.clone();
+    let Ok(client) = ClientAddr::from_request_parts(&mut parts, &state).await;
     // Buffer the body (bounded) so a failure can be recorded with what was sent.
     let bytes = match axum::body::to_bytes(body, WX_BODY_LIMIT).await {
         Ok(bytes) => bytes,
@@ -108,7 +104,7 @@ async fn wx_errors(
             app,
             invoke_time: started / 1000,
             cost_in_ms: state.platform.clock.now_millis() - started,
-            request_url,
+            request_url: crate::middleware::scrub_uri(&uri),
             request_body: scrub_body(&bytes),
             response_body: body.clone(),
             client_ip: client.0,

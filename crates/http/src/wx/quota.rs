@@ -20,7 +20,7 @@ pub async fn get_quota(
     State(state): State<AppState>,
     WxCaller(caller): WxCaller,
     WxJson(body): WxJson<QuotaRequest>,
-) -> Result<Json<Value>, WxFailure> {
+) -> Result<Json<QuotaBody>, WxFailure> {
     let fail = WxFailure::for_app(caller.app);
     let path = body
         .cgi_path
@@ -28,14 +28,40 @@ pub async fn get_quota(
         .ok_or_else(|| fail(WxError::malformed_body("cgi_path missing")))?;
     let usage =
         state.platform.quota_usage(caller.app, &path).await.map_err(WxFailure::for_app(caller.app))?;
-    let rate = usage.per_minute.unwrap_or(0);
-    Ok(Json(json!({
-        "errcode": 0,
-        "errmsg": "ok",
-        "quota": { "daily_limit": usage.daily_limit, "used": usage.used, "remain": usage.daily_limit - usage.used },
-        "rate_limit": { "call_count": rate, "refresh_second": 60 },
-        "component_rate_limit": { "call_count": rate, "refresh_second": 60 },
-    })))
+    let rate = RateLimit { call_count: usage.per_minute.unwrap_or(0), refresh_second: 60 };
+    Ok(Json(QuotaBody {
+        errcode: 0,
+        errmsg: "ok",
+        quota: Quota {
+            daily_limit: usage.daily_limit,
+            used: usage.used,
+            remain: usage.daily_limit - usage.used,
+        },
+        rate_limit: rate,
+        component_rate_limit: rate,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct QuotaBody {
+    errcode: i64,
+    errmsg: &'static str,
+    quota: Quota,
+    rate_limit: RateLimit,
+    component_rate_limit: RateLimit,
+}
+
+#[derive(Serialize)]
+struct Quota {
+    daily_limit: i64,
+    used: i64,
+    remain: i64,
+}
+
+#[derive(Serialize, Clone, Copy)]
+struct RateLimit {
+    call_count: i64,
+    refresh_second: i64,
 }
 
 #[derive(Deserialize)]
