@@ -19,6 +19,8 @@ pub struct PlatformConfig {
     pub lockout_secs: i64,
     /// Sign-in attempts allowed per client address per minute.
     pub sign_in_attempts_per_minute: u32,
+    /// Verification and password-reset emails per address per minute.
+    pub account_emails_per_minute: u32,
     /// Cookie session lifetime.
     pub session_ttl_secs: i64,
     pub email_verification_ttl_secs: i64,
@@ -54,6 +56,7 @@ impl Default for PlatformConfig {
             lockout_threshold: 5,
             lockout_secs: 15 * 60,
             sign_in_attempts_per_minute: 20,
+            account_emails_per_minute: 3,
             session_ttl_secs: 7 * 86_400,
             email_verification_ttl_secs: 2 * 86_400,
             password_reset_ttl_secs: 3600,

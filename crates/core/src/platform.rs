@@ -33,6 +33,8 @@ pub struct Platform {
     pub(crate) subject_sealer: Sealer,
     pub(crate) stable_token_key: [u8; 32],
     pub(crate) sign_in_limiter: AttemptLimiter,
+    /// Account emails (verification, reset) per address.
+    pub(crate) mail_limiter: AttemptLimiter,
     pub(crate) tokens: TokenCache,
     pub(crate) quota: QuotaMeter,
 }
@@ -48,6 +50,7 @@ impl Platform {
             subject_sealer: master_key.sealer("subject-details"),
             stable_token_key: master_key.derive("stable-access-token"),
             sign_in_limiter: AttemptLimiter::new(config.sign_in_attempts_per_minute),
+            mail_limiter: AttemptLimiter::new(config.account_emails_per_minute),
             tokens: TokenCache::default(),
             quota: QuotaMeter::default(),
             config,

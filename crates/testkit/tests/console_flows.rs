@@ -722,6 +722,12 @@ async fn subject_information_makes_a_public_profile_without_the_identity_number(
         dev.get("/console/account/subject-fields?subject_type=enterprise&legal_name=Acme").await.text();
     assert!(fields.contains("Business registration number") && fields.contains(r#"value="Acme""#));
     assert_eq!(Visitor::new(&app).get("/developers/not-a-number").await.status, StatusCode::NOT_FOUND);
+
+    // The platform no longer shows the profile of an account it stopped serving.
+    let (operator, _) = app.operator("op@example.com").await;
+    let status = miniplat_core::accounts::AccountStatus::Suspended;
+    app.platform().set_developer_status(&operator, id, status).await.unwrap();
+    assert_eq!(Visitor::new(&app).get(&format!("/developers/{}", id.0)).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread")]

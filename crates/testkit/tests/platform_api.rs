@@ -490,3 +490,27 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     image.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
     bytes
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn account_emails_and_password_re_entry_are_rate_limited() {
+    let app = TestApp::new().await;
+    let platform = app.platform();
+    let developer = platform.sign_up_developer("dev@example.com", "a long password", None).await.unwrap();
+    // Sign-up sent one verification email; two more resends fit in the minute, the next does not.
+    platform.send_developer_verification(&developer).await.unwrap();
+    platform.request_developer_password_reset("dev@example.com").await.unwrap();
+    let refused = platform.request_developer_password_reset("dev@example.com").await.unwrap_err();
+    assert_eq!(refused.code(), "rate_limited");
+    assert_eq!(app.outbox().len(), 3);
+    app.clock.advance(60);
+    platform.request_developer_password_reset("dev@example.com").await.unwrap();
+
+    for _ in 0..20 {
+        assert_eq!(
+            platform.confirm_developer_password(&developer, "wrong password").unwrap_err().code(),
+            "invalid_input"
+        );
+    }
+    let limited = platform.confirm_developer_password(&developer, "a long password").unwrap_err();
+    assert_eq!(limited.code(), "rate_limited", "guessing the password for a secret reset is limited too");
+}

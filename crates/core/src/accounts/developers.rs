@@ -196,8 +196,10 @@ impl Platform {
         self.store.developer_by_id(id).await?.ok_or(Error::NotFound("developer"))
     }
 
-    /// Emails a signed verification link (valid for `email_verification_ttl_secs`).
+    /// Emails a signed verification link (valid for `email_verification_ttl_secs`); a few a
+    /// minute per address at most, so the platform cannot be used to flood a mailbox.
     pub async fn send_developer_verification(&self, developer: &Developer) -> Result<()> {
+        self.mail_limiter.attempt(developer.email.as_str(), self.clock.now())?;
         let expires = self.clock.now() + self.config.email_verification_ttl_secs;
         let token = self.links.sign(
             VERIFY_PURPOSE,
@@ -263,6 +265,7 @@ impl Platform {
     /// the answer does not reveal which addresses are registered.
     pub async fn request_developer_password_reset(&self, email: &str) -> Result<()> {
         let Ok(email) = Email::parse(email) else { return Ok(()) };
+        self.mail_limiter.attempt(email.as_str(), self.clock.now())?;
         let Some(developer) = self.store.developer_by_email(&email).await? else { return Ok(()) };
         let expires = self.clock.now() + self.config.password_reset_ttl_secs;
         let token =
@@ -311,6 +314,8 @@ impl Platform {
     /// Re-authentication before sensitive actions (revealing or resetting a secret). A developer
     /// without a password yet (bootstrap operator) cannot pass it until they set one.
     pub fn confirm_developer_password(&self, developer: &Developer, password: &str) -> Result<()> {
+        // Re-entry is a password check like sign-in, so it gets the same attempt budget.
+        self.sign_in_limiter.attempt(&format!("confirm:{}", developer.id.0), self.clock.now())?;
         match developer.password_hash.as_deref() {
             Some(hash) if miniplat_crypto::password::verify_password(password, hash) => Ok(()),
             _ => Err(Error::invalid("password", "is wrong")),

@@ -183,6 +183,15 @@ impl Platform {
         Ok(self.store.subject(id).await?)
     }
 
+    /// The subject shown on a developer's public profile (clause 2.7): only for accounts the
+    /// platform still serves (a suspended or refused account has no public profile).
+    pub async fn public_subject(&self, id: DeveloperId) -> Result<Option<Subject>> {
+        match self.store.developer_by_id(id).await? {
+            Some(developer) if developer.status == super::AccountStatus::Active => self.subject(id).await,
+            _ => Ok(None),
+        }
+    }
+
     /// Opens the sealed details of a subject. Only its own developer (or audited staff) reads them.
     pub fn open_subject_details(&self, subject: &Subject) -> Result<SubjectDetails> {
         let plaintext = self

@@ -26,7 +26,7 @@ pub async fn public_profile(
     Path(id): Path<String>,
 ) -> PageResult {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
-    let subject = state.platform.subject(DeveloperId(id)).await?.ok_or(PageError::NotFound)?;
+    let subject = state.platform.public_subject(DeveloperId(id)).await?.ok_or(PageError::NotFound)?;
     let chrome = match session::current(&headers, &state).await? {
         Some(s) => Chrome::host(&s.user, &s.session, "developers"),
         None => Chrome::host_anonymous(),
