@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use miniplat_core::clock::{Clock, SystemClock};
 use miniplat_core::platform::Ports;
-use miniplat_core::store::Store;
+use miniplat_core::store::{PlatformStore, Store};
 use miniplat_core::Platform;
 use miniplat_crypto::seal::MasterKey;
 use miniplat_http::{AppState, WebConfig};

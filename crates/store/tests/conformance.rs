@@ -17,7 +17,7 @@ use miniplat_core::apps::{
 use miniplat_core::audit::{chain_hash, verify_chain, AuditEntry, NewAuditEntry, GENESIS};
 use miniplat_core::error::StoreError;
 use miniplat_core::quota::RequestRecord;
-use miniplat_core::store::Store;
+use miniplat_core::store::prelude::*;
 use miniplat_core::tokens::{AccessTokenRecord, TokenKind};
 use miniplat_core::Timestamp;
 

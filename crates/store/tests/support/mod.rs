@@ -19,7 +19,7 @@ use miniplat_core::accounts::end_users::NewEndUser;
 use miniplat_core::accounts::{Developer, PlatformRole};
 use miniplat_core::apps::{App, AppId, AppName, NewApp};
 use miniplat_core::email::Email;
-use miniplat_core::store::Store;
+use miniplat_core::store::prelude::*;
 use miniplat_core::tokens::{AccessTokenRecord, TokenKind};
 use miniplat_core::Timestamp;
 use miniplat_store::SqlStore;

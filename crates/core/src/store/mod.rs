@@ -1,0 +1,33 @@
+//! The storage port, one trait per concept; [`Store`] is all of them together. One
+//! implementation serves both backends in the `miniplat-store` crate; the conformance suite
+//! there runs the same stories against each.
+//!
+//! Every method is one atomic unit of work. Methods that insert into a uniqueness namespace
+//! report `StoreError::UniqueViolation` (or a specific error) rather than checking first, so
+//! concurrent requests cannot both win.
+
+mod accounts;
+mod apps;
+mod platform;
+mod quota;
+mod tokens;
+
+pub use accounts::AccountStore;
+pub use apps::AppStore;
+pub use platform::PlatformStore;
+pub use quota::QuotaStore;
+pub use tokens::TokenStore;
+
+use crate::error::StoreError;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Every storage trait, for code that calls them on a concrete store.
+pub mod prelude {
+    pub use super::{AccountStore, AppStore, PlatformStore, QuotaStore, Store, TokenStore};
+}
+
+/// Everything the platform stores.
+pub trait Store: PlatformStore + AccountStore + AppStore + TokenStore + QuotaStore {}
+
+impl<T: PlatformStore + AccountStore + AppStore + TokenStore + QuotaStore> Store for T {}
