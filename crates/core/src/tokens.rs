@@ -92,24 +92,25 @@ struct CachedToken {
     cached_at: Timestamp,
 }
 
-/// Recently validated tokens by hash.
+/// Recently validated tokens, keyed by the token itself: the cache lives only in memory (the
+/// store keeps hashes), and a hit then costs no hashing.
 #[derive(Default)]
 pub struct TokenCache {
     entries: RwLock<HashMap<String, CachedToken>>,
 }
 
 impl TokenCache {
-    fn get(&self, hash: &str, now: Timestamp) -> Option<CachedToken> {
+    fn get(&self, token: &str, now: Timestamp) -> Option<CachedToken> {
         let entries = self.entries.read().expect("token cache lock");
-        entries.get(hash).filter(|e| now - e.cached_at < CACHE_SECONDS).cloned()
+        entries.get(token).filter(|e| now - e.cached_at < CACHE_SECONDS).cloned()
     }
 
-    fn put(&self, hash: String, entry: CachedToken) {
+    fn put(&self, token: String, entry: CachedToken) {
         let mut entries = self.entries.write().expect("token cache lock");
         if entries.len() >= CACHE_CAPACITY {
             entries.clear();
         }
-        entries.insert(hash, entry);
+        entries.insert(token, entry);
     }
 
     /// Drops every cached token of an app (after a secret reset or revocation).
@@ -248,11 +249,11 @@ impl Platform {
             return Err(WxError::invalid_credential("access_token is invalid or not latest"));
         }
         let now = self.clock.now();
-        let hash = miniplat_crypto::sha256_hex(token.as_bytes());
         let cached =
-            match self.tokens.get(&hash, now) {
+            match self.tokens.get(token, now) {
                 Some(hit) => hit,
                 None => {
+                    let hash = miniplat_crypto::sha256_hex(token.as_bytes());
                     let record = self.store.access_token_by_hash(&hash).await?.ok_or_else(|| {
                         WxError::invalid_credential("access_token is invalid or not latest")
                     })?;
@@ -266,7 +267,7 @@ impl Platform {
                         invalid_after: record.invalid_after,
                         cached_at: now,
                     };
-                    self.tokens.put(hash, entry.clone());
+                    self.tokens.put(token.to_owned(), entry.clone());
                     entry
                 }
             };

@@ -28,7 +28,7 @@ impl MasterKey {
     }
 
     pub fn generate() -> Self {
-        Self(crate::random::bytes(32).try_into().expect("32 bytes"))
+        Self(crate::random::os_bytes(32).try_into().expect("32 bytes"))
     }
 
     pub fn to_hex(&self) -> String {

@@ -2,7 +2,7 @@
 //! and one log line per request whose URL has secrets scrubbed out.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Uri};
+use axum::http::{header, HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -86,13 +86,17 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
         headers.insert("x-request-id", value);
     }
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    headers.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
-    headers.entry("content-security-policy").or_insert(HeaderValue::from_static(
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    ));
     if state.web.secure_cookies {
         headers.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000"));
+    }
+    // The browser-facing policies matter for pages, not for the JSON and image APIs.
+    let is_page = headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_page {
+        headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+        headers.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
+        headers.entry("content-security-policy").or_insert(HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ));
     }
     response
 }

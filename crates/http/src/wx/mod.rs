@@ -9,7 +9,7 @@ mod quota;
 mod token;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -21,7 +21,8 @@ use miniplat_core::wx::WxError;
 
 pub use extract::{WxCaller, WxJson, WxQuery};
 
-use crate::{AppState, ClientAddr, RequestId};
+use crate::client::ClientSource;
+use crate::{AppState, RequestId};
 
 /// Requests kept for `rid/get` are cut to this size.
 const RECORDED_BODY_LIMIT: usize = 4096;
@@ -81,10 +82,10 @@ fn error_body(error: &WxError, rid: &str) -> String {
 /// Writes failure bodies and records failed calls of known mini programs for `rid/get`.
 async fn wx_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = state.platform.clock.now_millis();
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let rid = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let uri = parts.uri.clone();
-    let Ok(client) = ClientAddr::from_request_parts(&mut parts, &state).await;
+    let client = ClientSource::capture(&parts, &state.web);
     // Buffer the body (bounded) so a failure can be recorded with what was sent.
     let bytes = match axum::body::to_bytes(body, WX_BODY_LIMIT).await {
         Ok(bytes) => bytes,
@@ -107,7 +108,7 @@ async fn wx_errors(State(state): State<AppState>, request: Request, next: Next) 
             request_url: crate::middleware::scrub_uri(&uri),
             request_body: scrub_body(&bytes),
             response_body: body.clone(),
-            client_ip: client.0,
+            client_ip: client.resolve().0,
         };
         state.platform.record_failed_call(record).await;
     }
