@@ -11,7 +11,14 @@ use serde_json::{json, Value};
 pub enum ClientError {
     /// The server answered with the error envelope.
     #[error("{message} ({code}, HTTP {status}, request {request_id})")]
-    Api { status: u16, code: String, message: String, request_id: String },
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+        request_id: String,
+        /// With `package_invalid`: the validation findings.
+        diagnostics: Vec<Diagnostic>,
+    },
     #[error("cannot reach the server: {0}")]
     Transport(#[from] reqwest::Error),
     #[error("unexpected response (HTTP {status}): {body}")]
@@ -63,6 +70,13 @@ pub struct CreatedApp {
     pub secret: String,
 }
 
+/// The trial version's QR code: the URL it encodes and the JPEG, base64-encoded.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct TrialCode {
+    pub url: String,
+    pub jpeg_base64: String,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Secret {
     pub appid: String,
@@ -87,6 +101,95 @@ struct EnvelopeBody {
     message: String,
     #[serde(default)]
     request_id: String,
+    #[serde(default)]
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Where a package finding is: file, 1-based line and column.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Location {
+    pub file: String,
+    #[serde(default)]
+    pub line: u32,
+    #[serde(default)]
+    pub column: u32,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One finding of package validation.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Diagnostic {
+    pub code: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    pub message: String,
+    pub location: Location,
+}
+
+/// One privacy-relevant API use found in a package.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PrivacyUse {
+    pub api: String,
+    pub category: String,
+    #[serde(default)]
+    pub privacy_key: String,
+    #[serde(default)]
+    pub locations: Vec<Location>,
+}
+
+/// The validation report stored with a version (the fields the CLI shows; the rest is kept
+/// as JSON in `extra`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Report {
+    #[serde(default)]
+    pub diagnostics: Vec<Diagnostic>,
+    #[serde(default)]
+    pub privacy_uses: Vec<PrivacyUse>,
+    #[serde(default)]
+    pub total_bytes: u64,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+/// A develop version as listed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Version {
+    pub id: i64,
+    /// `{kind: "member"|"robot", developer_id, robot}`.
+    pub uploader: Value,
+    pub version: String,
+    pub description: String,
+    pub package_sha256: String,
+    pub zip_bytes: u64,
+    pub created_at: i64,
+}
+
+/// A develop version with its report (what an upload returns).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct VersionDetail {
+    #[serde(flatten)]
+    pub version: Version,
+    pub report: Report,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct VersionList {
+    pub versions: Vec<Version>,
+    pub trial: Option<Version>,
+}
+
+/// What an upload sends besides the zip.
+#[derive(Debug, Clone, Default)]
+pub struct UploadRequest<'a> {
+    pub version: &'a str,
+    pub description: &'a str,
+    /// The robot slot, with an upload key.
+    pub robot: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -134,7 +237,11 @@ impl Client {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await?;
+        Self::finish(request.send().await?).await
+    }
+
+    /// Reads a response: the body on success, the error envelope otherwise.
+    async fn finish<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ClientError> {
         let status = response.status();
         let text = response.text().await?;
         if status.is_success() {
@@ -148,6 +255,7 @@ impl Client {
                 code: envelope.error.code,
                 message: envelope.error.message,
                 request_id: envelope.error.request_id,
+                diagnostics: envelope.error.diagnostics,
             }),
             Err(_) => Err(ClientError::Unexpected { status: status.as_u16(), body: text }),
         }
@@ -183,9 +291,56 @@ impl Client {
         Ok(self.call::<Revoked>(Method::POST, &format!("/apps/{appid}/tokens/revoke"), None).await?.revoked)
     }
 
+    /// The trial version's QR code (home page).
+    pub async fn trial_qrcode(&self, appid: &str) -> Result<TrialCode, ClientError> {
+        self.call(Method::GET, &format!("/apps/{appid}/trial/qrcode"), None).await
+    }
+
     /// Operator: creates a verified developer with an API key.
     pub async fn create_developer(&self, email: &str) -> Result<CreatedDeveloper, ClientError> {
         self.call(Method::POST, "/admin/developers", Some(json!({ "email": email }))).await
+    }
+
+    /// Uploads a zipped project as a develop version. `progress` hears the bytes sent so far
+    /// as the body streams out. Authenticates with this client's key: an API key, or an upload
+    /// key (then `robot` is required).
+    pub async fn upload_version(
+        &self,
+        appid: &str,
+        upload: &UploadRequest<'_>,
+        zip: Vec<u8>,
+        progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> Result<VersionDetail, ClientError> {
+        const CHUNK: usize = 64 * 1024;
+        let mut query =
+            vec![("version", upload.version.to_owned()), ("description", upload.description.to_owned())];
+        if let Some(robot) = upload.robot {
+            query.push(("robot", robot.to_string()));
+        }
+        let chunks: Vec<bytes::Bytes> = zip.chunks(CHUNK).map(bytes::Bytes::copy_from_slice).collect();
+        let total = zip.len();
+        let mut sent = 0u64;
+        let stream = futures_util::stream::iter(chunks.into_iter().map(move |chunk| {
+            sent += chunk.len() as u64;
+            progress(sent);
+            Ok::<_, std::io::Error>(chunk)
+        }));
+        let response = self
+            .http
+            .post(format!("{}/api/v1/apps/{appid}/versions", self.base_url))
+            .bearer_auth(&self.api_key)
+            .query(&query)
+            .header(reqwest::header::CONTENT_TYPE, "application/zip")
+            .header(reqwest::header::CONTENT_LENGTH, total)
+            .body(reqwest::Body::wrap_stream(stream))
+            .send()
+            .await?;
+        Self::finish(response).await
+    }
+
+    /// The app's develop versions and its trial version.
+    pub async fn versions(&self, appid: &str) -> Result<VersionList, ClientError> {
+        self.call(Method::GET, &format!("/apps/{appid}/versions"), None).await
     }
 
     /// Any other endpoint, for callers that need one this client has no method for.

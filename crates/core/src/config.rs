@@ -37,6 +37,19 @@ pub struct PlatformConfig {
     /// `stable_token` force-refresh limits.
     pub stable_force_refresh_per_day: i64,
     pub stable_force_refresh_min_interval_secs: i64,
+    /// Testers one mini program may bind (85002), and mini programs one user may test (85003).
+    pub testers_per_app: i64,
+    pub tester_apps_per_user: i64,
+    /// Code-package size and shape limits (spec §13.1).
+    pub packages: miniplat_package::Limits,
+    /// Codes `getwxacode` and `createwxaqrcode` may make per mini program, ever (45029).
+    pub qr_code_lifetime_limit: i64,
+    /// URL Schemes + URL Links one mini program may generate per day (44993), and openings
+    /// of its links per day (85406).
+    pub links_per_day: i64,
+    pub link_visits_per_day: i64,
+    /// Font files for name card images, in order of preference per character.
+    pub card_fonts: Vec<String>,
 }
 
 /// Replaces the published daily limit and/or per-minute limit of one API.
@@ -68,6 +81,16 @@ impl Default for PlatformConfig {
             quota_clears_per_month: 10,
             stable_force_refresh_per_day: 20,
             stable_force_refresh_min_interval_secs: 30,
+            qr_code_lifetime_limit: 100_000,
+            links_per_day: 500_000,
+            link_visits_per_day: 3_000_000,
+            card_fonts: vec![
+                "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf".into(),
+                "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc".into(),
+            ],
+            testers_per_app: 100,
+            tester_apps_per_user: 50,
+            packages: miniplat_package::Limits::default(),
         }
     }
 }

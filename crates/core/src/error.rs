@@ -39,8 +39,26 @@ pub enum Error {
     LinkExpired,
     #[error("the link is invalid or was already used")]
     LinkInvalid,
+    /// An uploaded package that is unsafe to unpack (path traversal, zip bomb …).
+    #[error("the package was refused: {0}")]
+    PackageRejected(String),
+    /// An uploaded package with validation errors; the report lists them.
+    #[error("the package has errors: {}", first_error(.0))]
+    PackageInvalid(Box<miniplat_package::Report>),
+    #[error("the package is {size} bytes, over the limit of {limit}")]
+    PackageTooLarge { size: u64, limit: u64 },
     #[error("storage error")]
     Store(#[from] StoreError),
+}
+
+fn first_error(report: &miniplat_package::Report) -> String {
+    let count = report.errors().count();
+    let first = report.errors().next().map(ToString::to_string).unwrap_or_default();
+    if count > 1 {
+        format!("{first} (and {} more)", count - 1)
+    } else {
+        first
+    }
 }
 
 /// Which uniqueness rule a request ran into.
@@ -99,6 +117,9 @@ impl Error {
             Self::AccountSuspended => "account_suspended",
             Self::LinkExpired => "link_expired",
             Self::LinkInvalid => "link_invalid",
+            Self::PackageRejected(_) => "package_rejected",
+            Self::PackageInvalid(_) => "package_invalid",
+            Self::PackageTooLarge { .. } => "package_too_large",
             Self::Store(_) => "internal",
         }
     }

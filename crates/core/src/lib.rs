@@ -10,6 +10,7 @@ pub mod apps;
 pub mod audit;
 pub mod blobs;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod email;
 pub mod error;

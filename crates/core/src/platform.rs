@@ -32,11 +32,15 @@ pub struct Platform {
     pub(crate) links: LinkSigner,
     pub(crate) subject_sealer: Sealer,
     pub(crate) stable_token_key: [u8; 32],
+    /// Derives testers' `userstr`s.
+    pub(crate) tester_key: [u8; 32],
     pub(crate) sign_in_limiter: AttemptLimiter,
     /// Account emails (verification, reset) per address.
     pub(crate) mail_limiter: AttemptLimiter,
     pub(crate) tokens: TokenCache,
     pub(crate) quota: QuotaMeter,
+    /// Recently rendered code images.
+    pub(crate) code_images: crate::codes::render::ImageCache,
 }
 
 impl Platform {
@@ -49,16 +53,13 @@ impl Platform {
             links: LinkSigner::new(master_key.derive("links")),
             subject_sealer: master_key.sealer("subject-details"),
             stable_token_key: master_key.derive("stable-access-token"),
+            tester_key: master_key.derive("tester-userstr"),
             sign_in_limiter: AttemptLimiter::new(config.sign_in_attempts_per_minute),
             mail_limiter: AttemptLimiter::new(config.account_emails_per_minute),
             tokens: TokenCache::default(),
             quota: QuotaMeter::default(),
+            code_images: Default::default(),
             config,
         }
-    }
-
-    /// A key for signing other short-lived values (CSRF tokens of anonymous forms).
-    pub fn derive_key(&self, purpose: &str, master_key: &MasterKey) -> [u8; 32] {
-        master_key.derive(purpose)
     }
 }

@@ -80,8 +80,62 @@ impl WxError {
     pub fn rid_too_old() -> Self {
         Self::new(76004, "rid is stale, only rids within 7 days can be queried")
     }
+    pub fn invalid_scene() -> Self {
+        Self::new(40129, "invalid scene")
+    }
+    pub fn invalid_path(detail: &str) -> Self {
+        Self::new(40159, format!("invalid length for path, or the data is not json string: {detail}"))
+    }
+    pub fn invalid_width() -> Self {
+        Self::new(40189, "invalid width")
+    }
+    pub fn scene_too_long() -> Self {
+        Self::new(40169, "invalid length for scene, or the data is not json string")
+    }
+    pub fn invalid_link_path() -> Self {
+        Self::new(40165, "invalid weapp pagepath")
+    }
+    pub fn invalid_link_query() -> Self {
+        Self::new(40212, "invalid query, must be k1=v1&k2=v2 of allowed characters")
+    }
+    pub fn link_daily_limit_reached() -> Self {
+        Self::new(44993, "reach max daily generation limit of scheme and url link")
+    }
+    pub fn no_released_version() -> Self {
+        Self::new(85079, "miniprogram has no online release")
+    }
+    pub fn invalid_link_expiry() -> Self {
+        Self::new(85401, "time limit between 1min and 30days")
+    }
+    pub fn invalid_link_env_version() -> Self {
+        Self::new(85402, "invalid env_version")
+    }
+    pub fn link_not_found() -> Self {
+        Self::new(85403, "scheme or url link not exist")
+    }
+    pub fn invalid_page(detail: &str) -> Self {
+        Self::new(41030, format!("invalid page: {detail}"))
+    }
+    pub fn code_limit_reached() -> Self {
+        Self::new(45029, "qrcode count out of limit")
+    }
+    pub fn reserved_scancode_time() -> Self {
+        Self::new(85096, "not allow include scancode_time field")
+    }
     pub fn invalid_args(detail: &str) -> Self {
         Self::new(40097, format!("invalid args: {detail}"))
+    }
+    pub fn tester_not_found() -> Self {
+        Self::new(85001, "user not exist or not searchable")
+    }
+    pub fn tester_app_limit() -> Self {
+        Self::new(85002, "the number of testers of this mini program has reached its limit")
+    }
+    pub fn tester_user_limit() -> Self {
+        Self::new(85003, "this user is a tester of too many mini programs")
+    }
+    pub fn tester_already_bound() -> Self {
+        Self::new(85004, "this user is already a tester")
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use miniplat_client::Client;
+use miniplat_client::{Client, ClientError, Diagnostic, PrivacyUse, UploadRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -101,6 +101,35 @@ pub enum AppCommand {
     List,
     /// Show one mini program.
     Show { appid: String },
+    /// Zip a project directory, upload it as a develop version and print the validation report.
+    Upload {
+        #[arg(long)]
+        appid: String,
+        /// The project directory (with project.config.json, or the mini program root itself).
+        #[arg(long)]
+        project: PathBuf,
+        /// Version string, 1–64 printable characters.
+        #[arg(long)]
+        version: String,
+        /// Description, at most 200 characters.
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// Robot slot 1–30 (with an upload key).
+        #[arg(long)]
+        robot: Option<u8>,
+        /// A file holding an upload key (`mpu_…`) to upload with instead of the API key.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
+    /// List develop versions and the trial version.
+    Versions { appid: String },
+    /// Show the trial version's QR code in the terminal and save it as an image.
+    Preview {
+        appid: String,
+        /// Where to save the image (default: preview-<appid>.jpg).
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// AppSecret commands.
     Secret {
         #[command(subcommand)]
@@ -141,7 +170,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::App { command } => {
-            let client = Credentials::resolve(cli.server, cli.api_key)?.client();
+            // An upload key stands in for the API key of `app upload --key-file`.
+            let key = match &command {
+                AppCommand::Upload { key_file: Some(path), .. } => Some(
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("reading the upload key from {}", path.display()))?
+                        .trim()
+                        .to_owned(),
+                ),
+                _ => cli.api_key,
+            };
+            let client = Credentials::resolve(cli.server, key)?.client();
             app(client, command, json_output).await
         }
     }
@@ -230,6 +269,34 @@ async fn app(client: Client, command: AppCommand, json_output: bool) -> anyhow::
             );
             print(json_output, &serde_json::to_value(&app)?, &text);
         }
+        AppCommand::Upload { appid, project, version, desc, robot, key_file: _ } => {
+            let request = UploadRequest { version: &version, description: &desc, robot };
+            upload(&client, &appid, &project, &request, json_output).await?;
+        }
+        AppCommand::Versions { appid } => {
+            let list = client.versions(&appid).await?;
+            let mut text = String::new();
+            for v in &list.versions {
+                text.push_str(&format!(
+                    "{:>6}  {:<16} {:<20} {}\n",
+                    v.id,
+                    v.version,
+                    uploader(&v.uploader),
+                    v.description
+                ));
+            }
+            if list.versions.is_empty() {
+                text.push_str("No develop versions.\n");
+            }
+            match &list.trial {
+                Some(t) => {
+                    text.push_str(&format!("Trial version: {} (from develop version {})", t.version, t.id))
+                }
+                None => text.push_str("No trial version."),
+            }
+            print(json_output, &serde_json::to_value(&list)?, &text);
+        }
+        AppCommand::Preview { appid, output } => preview(&client, &appid, output, json_output).await?,
         AppCommand::Secret { command: SecretCommand::Reset { appid } } => {
             let secret = client.reset_secret(&appid).await?;
             let text = format!("New AppSecret for {} (shown once): {}", secret.appid, secret.secret);
@@ -237,6 +304,99 @@ async fn app(client: Client, command: AppCommand, json_output: bool) -> anyhow::
         }
     }
     Ok(())
+}
+
+/// `app preview`: the trial QR code as Unicode half blocks, and saved as a JPEG.
+async fn preview(
+    client: &Client,
+    appid: &str,
+    output: Option<std::path::PathBuf>,
+    json_output: bool,
+) -> anyhow::Result<()> {
+    use base64::Engine;
+    let code = client.trial_qrcode(appid).await?;
+    let image =
+        base64::engine::general_purpose::STANDARD.decode(&code.jpeg_base64).context("decoding the image")?;
+    let output = output.unwrap_or_else(|| format!("preview-{appid}.jpg").into());
+    std::fs::write(&output, image).with_context(|| format!("writing {}", output.display()))?;
+    let qr = miniplat_core::codes::render::render_terminal(&code.url)?;
+    let text = format!("{qr}\nScan to open the trial version: {}\nSaved to {}", code.url, output.display());
+    print(json_output, &json!({ "url": code.url, "output": output }), &text);
+    Ok(())
+}
+
+/// `app upload`: zip, send with a progress bar (on a terminal), print the report.
+async fn upload(
+    client: &Client,
+    appid: &str,
+    project: &std::path::Path,
+    request: &UploadRequest<'_>,
+    json_output: bool,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let zip = miniplat_package::zip_directory(project, &miniplat_package::Limits::default())
+        .with_context(|| format!("packing {}", project.display()))?;
+    let bar = if json_output || !std::io::stdout().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(zip.len() as u64);
+        let style = indicatif::ProgressStyle::with_template("Uploading [{bar:30}] {bytes}/{total_bytes}")
+            .expect("the template is valid")
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar
+    };
+    let progress = bar.clone();
+    let result = client.upload_version(appid, request, zip, move |sent| progress.set_position(sent)).await;
+    bar.finish_and_clear();
+    match result {
+        Ok(detail) => {
+            let mut text = format!(
+                "Uploaded version {} (develop version {}, {} bytes).\n",
+                detail.version.version, detail.version.id, detail.version.zip_bytes
+            );
+            text.push_str(&report_text(&detail.report.diagnostics, &detail.report.privacy_uses));
+            print(json_output, &serde_json::to_value(&detail)?, text.trim_end());
+            Ok(())
+        }
+        Err(ClientError::Api { code, message, diagnostics, .. }) if code == "package_invalid" => {
+            let value = json!({ "error": { "code": code, "message": message, "diagnostics": diagnostics } });
+            let text = format!("The package was refused:\n{}", report_text(&diagnostics, &[]));
+            print(json_output, &value, text.trim_end());
+            bail!("the package has errors")
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Diagnostics as `file:line:col: severity[code]: message`, then the privacy APIs used.
+fn report_text(diagnostics: &[Diagnostic], privacy: &[PrivacyUse]) -> String {
+    let mut text = String::new();
+    for severity in ["error", "warning"] {
+        let found: Vec<_> = diagnostics.iter().filter(|d| d.severity == severity).collect();
+        if !found.is_empty() {
+            text.push_str(&format!("{} {severity}(s):\n", found.len()));
+        }
+        for d in found {
+            text.push_str(&format!("  {}: {severity}[{}]: {}\n", d.location, d.code, d.message));
+        }
+    }
+    if !privacy.is_empty() {
+        text.push_str("Privacy-relevant APIs used:\n");
+        for use_ in privacy {
+            let at = use_.locations.first().map(ToString::to_string).unwrap_or_default();
+            text.push_str(&format!("  {} ({}) at {at}\n", use_.api, use_.category));
+        }
+    }
+    text
+}
+
+/// `member 12` or `robot 3`.
+fn uploader(value: &serde_json::Value) -> String {
+    match value["kind"].as_str() {
+        Some("robot") => format!("robot {}", value["robot"]),
+        _ => format!("member {}", value["developer_id"]),
+    }
 }
 
 fn print(json_output: bool, value: &serde_json::Value, text: &str) {

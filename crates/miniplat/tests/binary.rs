@@ -146,6 +146,7 @@ fn lifecycle(database_url: Option<&str>) {
     assert_eq!(listed["apps"][0]["appid"], appid.as_str());
     let human = cli(&["app", "show", &appid], &config_env);
     assert!(String::from_utf8_lossy(&human.stdout).contains("Binary Shop"));
+    upload_and_list(&server.base_url, &api_key, &appid, dir.path(), &config_env);
 
     let token = wx(
         &server.base_url,
@@ -199,6 +200,50 @@ fn lifecycle(database_url: Option<&str>) {
     for secret_value in [&secret, &access, &api_key] {
         assert!(!logged.contains(secret_value.as_str()), "a secret reached the server log");
     }
+}
+
+/// `app upload` (API key and upload key) and `app versions`; a broken project exits non-zero
+/// with file:line:col diagnostics.
+fn upload_and_list(base: &str, api_key: &str, appid: &str, dir: &Path, env: &[(&str, &str)]) {
+    let shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+    let shop = shop.to_str().unwrap();
+    let args =
+        ["app", "upload", "--appid", appid, "--project", shop, "--version", "1.0.0", "--desc", "first"];
+    let uploaded = json_of(&cli(&[&args[..], &["--json"]].concat(), env));
+    assert!(!uploaded["report"]["privacy_uses"].as_array().unwrap().is_empty(), "{uploaded}");
+    let human = cli(&args, env);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(human.status.success() && text.contains("Privacy-relevant APIs used"), "{text}");
+
+    let created: Value = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/v1/apps/{appid}/upload-keys"))
+        .bearer_auth(api_key)
+        .json(&json!({ "label": "CI" }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let key_file = dir.join("upload.key");
+    std::fs::write(&key_file, created["upload_key"].as_str().unwrap()).unwrap();
+    let robot_args = ["--robot", "7", "--key-file", key_file.to_str().unwrap(), "--server", base, "--json"];
+    let by_robot = json_of(&cli(&[&args[..], &robot_args[..]].concat(), &[]));
+    assert_eq!(by_robot["uploader"]["robot"], 7);
+
+    let listed = json_of(&cli(&["app", "versions", appid, "--json"], env));
+    assert_eq!(listed["versions"].as_array().unwrap().len(), 2, "{listed}");
+    let human = cli(&["app", "versions", appid], env);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("robot 7"));
+
+    let broken = dir.join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("app.json"), "{\n  \"pages\": [\"pages/index/index\"]\n}\n").unwrap();
+    let refused = cli(
+        &["app", "upload", "--appid", appid, "--project", broken.to_str().unwrap(), "--version", "1"],
+        env,
+    );
+    assert!(!refused.status.success());
+    let text = String::from_utf8_lossy(&refused.stdout);
+    assert!(text.contains("app.json:"), "diagnostics name file:line:col: {text}");
 }
 
 #[test]

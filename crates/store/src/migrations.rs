@@ -6,8 +6,16 @@ use miniplat_core::error::StoreError;
 use crate::params;
 use crate::sql::{Conn, Dialect};
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_foundation.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_foundation.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_foundation.sql")),
+    (2, include_str!("../migrations/sqlite/0002_versions.sql")),
+    (3, include_str!("../migrations/sqlite/0003_links.sql")),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_foundation.sql")),
+    (2, include_str!("../migrations/postgres/0002_versions.sql")),
+    (3, include_str!("../migrations/postgres/0003_links.sql")),
+];
 
 /// Applies the migrations not yet applied, each in its own transaction; returns how many ran.
 /// On Postgres an advisory lock keeps nodes that start together from migrating twice.

@@ -1,9 +1,13 @@
 //! The mini program registry (clauses 2.1, 2.3): appids, platform-unique names, icons, the
 //! AppSecret, and members with roles.
 
+pub mod access;
 pub mod icon;
 pub mod members;
 pub mod name;
+pub mod testers;
+pub mod upload_keys;
+pub mod versions;
 
 use serde::{Deserialize, Serialize};
 

@@ -8,15 +8,19 @@
 
 mod accounts;
 mod apps;
+mod codes;
 mod platform;
 mod quota;
 mod tokens;
+mod versions;
 
 pub use accounts::AccountStore;
 pub use apps::AppStore;
+pub use codes::{CodeStore, LinkStore};
 pub use platform::PlatformStore;
 pub use quota::QuotaStore;
 pub use tokens::TokenStore;
+pub use versions::VersionStore;
 
 use crate::error::StoreError;
 
@@ -24,10 +28,27 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
-    pub use super::{AccountStore, AppStore, PlatformStore, QuotaStore, Store, TokenStore};
+    pub use super::{
+        AccountStore, AppStore, CodeStore, LinkStore, PlatformStore, QuotaStore, Store, TokenStore,
+        VersionStore,
+    };
 }
 
 /// Everything the platform stores.
-pub trait Store: PlatformStore + AccountStore + AppStore + TokenStore + QuotaStore {}
+pub trait Store:
+    PlatformStore + AccountStore + AppStore + TokenStore + QuotaStore + VersionStore + CodeStore + LinkStore
+{
+}
 
-impl<T: PlatformStore + AccountStore + AppStore + TokenStore + QuotaStore> Store for T {}
+impl<
+        T: PlatformStore
+            + AccountStore
+            + AppStore
+            + TokenStore
+            + QuotaStore
+            + VersionStore
+            + CodeStore
+            + LinkStore,
+    > Store for T
+{
+}

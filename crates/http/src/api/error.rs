@@ -68,6 +68,8 @@ pub fn status_of(error: &Error) -> StatusCode {
         Error::RegistrationClosed | Error::InvitationRequired => StatusCode::FORBIDDEN,
         Error::Locked { .. } | Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::LinkExpired | Error::LinkInvalid => StatusCode::GONE,
+        Error::PackageRejected(_) | Error::PackageInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::PackageTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Error::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -84,13 +86,21 @@ pub struct ErrorBody {
     /// A sentence for people.
     pub message: String,
     pub request_id: String,
+    /// With `package_invalid`: every finding of validation (`file:line:column` in `location`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub diagnostics: Option<serde_json::Value>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let request_id = RequestId::current();
+        let mut diagnostics = None;
         let (status, code, message) = match self {
             Self::Domain(error) => {
+                if let Error::PackageInvalid(report) = &error {
+                    diagnostics = serde_json::to_value(&report.diagnostics).ok();
+                }
                 let status = status_of(&error);
                 if status == StatusCode::INTERNAL_SERVER_ERROR {
                     tracing::error!(%request_id, error = ?error, "internal error");
@@ -105,7 +115,7 @@ impl IntoResponse for ApiError {
             }
             Self::Http { status, code, message } => (status, code, message),
         };
-        let body = ErrorEnvelope { error: ErrorBody { code: code.into(), message, request_id } };
+        let body = ErrorEnvelope { error: ErrorBody { code: code.into(), message, request_id, diagnostics } };
         (status, Json(body)).into_response()
     }
 }

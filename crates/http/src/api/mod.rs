@@ -6,8 +6,11 @@ mod account;
 mod admin;
 mod apps;
 mod auth;
+mod codes;
 pub mod error;
 pub mod openapi;
+mod upload_keys;
+mod versions;
 mod views;
 
 use axum::extract::{FromRequest, Request};
@@ -34,6 +37,21 @@ pub fn router() -> Router<AppState> {
         .route("/apps/{appid}/tokens/revoke", post(apps::revoke_tokens))
         .route("/apps/{appid}/members", get(apps::list_members).post(apps::invite_member))
         .route("/apps/{appid}/members/{developer_id}", patch(apps::change_member).delete(apps::remove_member))
+        .route(
+            "/apps/{appid}/versions",
+            get(versions::list_versions)
+                .post(versions::upload_version)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/apps/{appid}/versions/{id}", get(versions::show_version).delete(versions::delete_version))
+        .route("/apps/{appid}/versions/{id}/files/{*path}", get(versions::version_file))
+        .route("/apps/{appid}/trial", get(versions::show_trial).put(versions::choose_trial))
+        .route(
+            "/apps/{appid}/upload-keys",
+            get(upload_keys::list_upload_keys).post(upload_keys::create_upload_key),
+        )
+        .route("/apps/{appid}/upload-keys/{id}", axum::routing::delete(upload_keys::revoke_upload_key))
+        .route("/apps/{appid}/trial/qrcode", get(codes::trial_qrcode))
         .route("/invitations/{token}/accept", post(apps::accept_invitation))
         .route("/admin/developers", get(admin::list_developers).post(admin::create_developer))
         .route("/admin/developers/{id}/status", put(admin::set_status))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, admin, apps};
+use super::{account, admin, apps, codes, upload_keys, versions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,10 @@ use super::{account, admin, apps};
         apps::remove_member, apps::accept_invitation,
         admin::list_developers, admin::create_developer, admin::set_status, admin::registration, admin::set_registration,
         admin::invite,
+        versions::upload_version, versions::list_versions, versions::show_version, versions::version_file,
+        versions::delete_version, versions::choose_trial, versions::show_trial,
+        upload_keys::create_upload_key, upload_keys::list_upload_keys, upload_keys::revoke_upload_key,
+        codes::trial_qrcode,
     ),
     modifiers(&BearerKeys),
     tags(
@@ -24,6 +28,7 @@ use super::{account, admin, apps};
         (name = "apps", description = "Mini programs"),
         (name = "members", description = "Members of a mini program"),
         (name = "admin", description = "Operator functions (admin scope)"),
+        (name = "versions", description = "Code packages: develop versions and the trial version"),
     )
 )]
 pub struct ApiDoc;

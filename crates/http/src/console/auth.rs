@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use super::cookies;
 use super::csrf::{Anonymous, AnonymousToken, CsrfHolder, Posted};
-use super::pages::{form_status, notice_text, page, page_with, see_other, Chrome, FormError, PageResult};
+use super::pages::{
+    end_session, form_status, notice_text, page, page_with, see_other, Chrome, FormError, PageResult,
+};
 use super::session::{self, return_path, SignedIn};
 use crate::{AppState, ClientAddr};
 
@@ -210,14 +212,8 @@ pub async fn sign_out(
     posted: Posted<SignedIn, NoFields>,
 ) -> PageResult {
     // `Posted<SignedIn, _>` proved the cookie names a live session; end it on the server.
-    if let Some(cookie) = cookies::get(&headers, cookies::CONSOLE_SESSION) {
-        state.platform.close_session(cookie).await?;
-    }
-    let mut response = see_other("/console/signin?notice=signed-out", posted.htmx);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies::clear(cookies::CONSOLE_SESSION, state.web.secure_cookies));
-    Ok(response)
+    end_session(&state, &headers, cookies::CONSOLE_SESSION, "/console/signin?notice=signed-out", posted.htmx)
+        .await
 }
 
 // ---- forgotten password and reset -------------------------------------------------------

@@ -6,8 +6,8 @@
 //! - [`session`]: who is signed in (`SignedIn`, `Operator` extractors);
 //! - [`csrf`]: the CSRF check every POST passes through (`Posted`, `Uploaded`);
 //! - [`cookies`], [`pages`]: cookies, the page frame, error pages (shared with the web host);
-//! - one module per group of pages: [`auth`], [`dashboard`], [`apps`], [`members`],
-//!   [`account`], [`admin`].
+//! - one module per group of pages: [`auth`], [`dashboard`], [`apps`], [`members`], [`share`],
+//!   [`versions`], [`testers`], [`upload_keys`], [`account`], [`admin`].
 
 pub mod account;
 pub mod admin;
@@ -19,6 +19,10 @@ pub mod dashboard;
 pub mod members;
 pub mod pages;
 pub mod session;
+mod share;
+mod testers;
+mod upload_keys;
+mod versions;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -46,6 +50,17 @@ pub fn router() -> Router<AppState> {
         .route("/console/apps/{appid}/secret", get(apps::back_to_app).post(apps::reset_secret))
         .route("/console/apps/{appid}/members", get(members::list).post(members::invite))
         .route("/console/apps/{appid}/members/{developer_id}", post(members::change))
+        .route("/console/apps/{appid}/versions", get(versions::list))
+        .route("/console/apps/{appid}/versions/{id}", get(versions::show))
+        .route("/console/apps/{appid}/versions/{id}/files/{*path}", get(versions::file))
+        .route("/console/apps/{appid}/versions/{id}/delete", post(versions::delete))
+        .route("/console/apps/{appid}/versions/{id}/trial", post(versions::choose_trial))
+        .route("/console/apps/{appid}/testers", get(testers::list).post(testers::add))
+        .route("/console/apps/{appid}/testers/remove", post(testers::remove))
+        .route("/console/apps/{appid}/upload-keys", get(upload_keys::list).post(upload_keys::create))
+        .route("/console/apps/{appid}/upload-keys/{id}/revoke", post(upload_keys::revoke))
+        .route("/console/apps/{appid}/share", get(share::share))
+        .route("/console/apps/{appid}/share/{file}", get(share::code_image))
         .route("/console/invitations/{token}", get(members::invitation_page).post(members::accept_invitation))
         .route("/console/account", get(account::account))
         .route("/console/account/subject", post(account::save_subject))

@@ -225,6 +225,22 @@ pub fn see_other(location: &str, htmx: bool) -> Response {
 }
 
 /// A stored icon or avatar as an image response (the 404 page when the blob is gone).
+/// Ends the session the cookie `name` holds (server-side too), clears the cookie and redirects.
+pub async fn end_session(
+    state: &crate::AppState,
+    headers: &HeaderMap,
+    name: &str,
+    location: &str,
+    htmx: bool,
+) -> PageResult {
+    if let Some(cookie) = super::cookies::get(headers, name) {
+        state.platform.close_session(cookie).await?;
+    }
+    let mut response = see_other(location, htmx);
+    response.headers_mut().append(header::SET_COOKIE, super::cookies::clear(name, state.web.secure_cookies));
+    Ok(response)
+}
+
 pub async fn stored_image(state: &crate::AppState, key: &str, cache_control: &'static str) -> PageResult {
     let bytes = state.platform.blobs.get(key).await.map_err(miniplat_core::blobs::store_error)?;
     let bytes = bytes.ok_or(PageError::NotFound)?;
@@ -257,6 +273,11 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "signed-out" => "You are signed out.",
         "password-reset" => "Your password was changed. Sign in with the new one.",
         "nickname-saved" => "Your profile was saved.",
+        "version-deleted" => "The develop version was deleted.",
+        "trial-chosen" => "The trial version was chosen.",
+        "tester-added" => "The tester was added.",
+        "tester-removed" => "The tester was removed.",
+        "upload-key-revoked" => "The upload key was revoked.",
         _ => return None,
     })
 }

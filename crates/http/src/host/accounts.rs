@@ -12,7 +12,9 @@ use super::session::{self, SignedInUser};
 use crate::console::auth::NoFields;
 use crate::console::cookies;
 use crate::console::csrf::{Anonymous, AnonymousToken, CsrfHolder, Posted};
-use crate::console::pages::{form_status, page, page_with, see_other, Chrome, FormError, PageResult};
+use crate::console::pages::{
+    end_session, form_status, page, page_with, see_other, Chrome, FormError, PageResult,
+};
 use crate::{AppState, ClientAddr};
 
 /// Opens a host session and goes home.
@@ -137,12 +139,5 @@ pub async fn sign_out(
     headers: HeaderMap,
     posted: Posted<SignedInUser, NoFields>,
 ) -> PageResult {
-    if let Some(cookie) = cookies::get(&headers, cookies::HOST_SESSION) {
-        state.platform.close_session(cookie).await?;
-    }
-    let mut response = see_other("/", posted.htmx);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies::clear(cookies::HOST_SESSION, state.web.secure_cookies));
-    Ok(response)
+    end_session(&state, &headers, cookies::HOST_SESSION, "/", posted.htmx).await
 }

@@ -4,6 +4,8 @@
 //! ([`crate::console::pages`], [`crate::console::csrf`]).
 
 mod accounts;
+mod cards;
+mod codes;
 mod developers;
 mod profile;
 mod session;
@@ -29,6 +31,12 @@ pub fn router() -> Router<AppState> {
         .route("/profile", get(profile::profile).post(profile::update))
         .route("/profile/avatar", get(profile::avatar))
         .route("/developers/{id}", get(developers::public_profile))
+        .route("/s/{ticket}", get(codes::open_code))
+        .route("/s/{ticket}/icon", get(codes::code_icon))
+        .route("/l/{ticket}", get(codes::open_link))
+        .route("/apps/{appid}/card", get(cards::card))
+        .route("/apps/{appid}/card.png", get(cards::card_png))
+        .route("/apps/{appid}/card/icon", get(cards::card_icon))
 }
 
 #[derive(Template)]

@@ -5,7 +5,10 @@
 //! into the wire body (it knows the rid) and records it with the request that caused it.
 
 mod extract;
+mod links;
+mod qrcode;
 mod quota;
+mod testers;
 mod token;
 
 use axum::body::{Body, Bytes};
@@ -37,6 +40,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/cgi-bin/openapi/rid/get", post(quota::get_rid).get(require_post))
         .route("/cgi-bin/clear_quota", post(quota::clear_quota).get(require_post))
         .route("/cgi-bin/clear_quota/v2", post(quota::clear_quota_v2).get(require_post))
+        .route("/wxa/getwxacode", post(qrcode::get_wxa_code).get(require_post))
+        .route("/wxa/getwxacodeunlimit", post(qrcode::get_wxa_code_unlimited).get(require_post))
+        .route("/cgi-bin/wxaapp/createwxaqrcode", post(qrcode::create_wxa_qrcode).get(require_post))
+        .route("/wxa/get_qrcode", get(qrcode::get_trial_qrcode))
+        .route("/wxa/generatescheme", post(links::generate_scheme).get(require_post))
+        .route("/wxa/generate_urllink", post(links::generate_urllink).get(require_post))
+        .route("/wxa/queryscheme", post(links::query_scheme).get(require_post))
+        .route("/wxa/query_urllink", post(links::query_urllink).get(require_post))
+        .route("/wxa/bind_tester", post(testers::bind_tester).get(require_post))
+        .route("/wxa/unbind_tester", post(testers::unbind_tester).get(require_post))
+        .route("/wxa/memberauth", post(testers::member_auth).get(require_post))
         .layer(axum::middleware::from_fn_with_state(state, wx_errors))
 }
 

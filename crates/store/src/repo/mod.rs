@@ -3,9 +3,11 @@
 
 mod accounts;
 mod apps;
+mod codes;
 mod platform;
 mod quota;
 mod tokens;
+mod versions;
 
 use async_trait::async_trait;
 use miniplat_core::accounts::developers::NewDeveloper;

@@ -1,0 +1,33 @@
+//! Mini program codes (QR codes), URL Schemes and URL Links: what their tickets open.
+
+use async_trait::async_trait;
+
+use crate::apps::AppKey;
+use crate::codes::links::Link;
+use crate::codes::Code;
+
+use super::StoreResult;
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Stores an unlimited or trial code; a code with the same ticket is kept as it is.
+    async fn insert_code(&self, code: &Code) -> StoreResult<()>;
+    /// Counts one code of the limited kinds against the app's lifetime `cap` and stores it
+    /// (unless already stored); returns the count used so far. Refuses with
+    /// `codes::cap_reached()` — counting nothing — once `cap` codes were made.
+    async fn insert_limited_code(&self, code: &Code, cap: i64) -> StoreResult<i64>;
+    async fn code_by_ticket(&self, ticket: &str) -> StoreResult<Option<Code>>;
+}
+
+/// URL Schemes and URL Links, and their daily counts.
+#[async_trait]
+pub trait LinkStore: Send + Sync {
+    async fn insert_link(&self, link: &Link) -> StoreResult<()>;
+    async fn link_by_ticket(&self, ticket: &str) -> StoreResult<Option<Link>>;
+    /// The app's links, newest first (at most 200).
+    async fn links_of(&self, app: AppKey) -> StoreResult<Vec<Link>>;
+    /// Counts one `event` ("generate", "visit") of `day` unless `cap` is reached; returns the
+    /// new count. Refuses with `links::daily_limit_reached()`, counting nothing.
+    async fn count_link_event(&self, app: AppKey, day: i64, event: &str, cap: i64) -> StoreResult<i64>;
+    async fn link_events(&self, app: AppKey, day: i64, event: &str) -> StoreResult<i64>;
+}

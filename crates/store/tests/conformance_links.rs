@@ -1,0 +1,91 @@
+//! The storage contract of mini program codes (`CodeStore`), told as stories and run against
+//! every backend like `conformance.rs`.
+
+#[expect(dead_code, reason = "this file uses part of the shared support module")]
+mod support;
+
+use miniplat_core::apps::access::EnvVersion;
+use miniplat_core::codes::{Code, CodeKind};
+use miniplat_core::error::StoreError;
+use miniplat_core::store::prelude::*;
+
+use support::{app, developer, Db, T0};
+
+macro_rules! conformance_suite {
+    ($($story:ident),* $(,)?) => {
+        conformance_suite!(@backend on_sqlite, Sqlite, $($story),*);
+        conformance_suite!(@backend on_postgres, Postgres, $($story),*);
+    };
+    (@backend $module:ident, $backend:ident, $($story:ident),*) => {
+        mod $module {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $story() {
+                    crate::support::run(crate::support::Backend::$backend, super::$story).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance_suite! {
+    codes_round_trip_and_keep_their_first_version,
+    limited_codes_count_up_to_the_cap_and_refusals_roll_back,
+}
+
+fn code(app: miniplat_core::apps::AppKey, ticket: &str, kind: CodeKind) -> Code {
+    Code {
+        ticket: ticket.into(),
+        app,
+        kind,
+        page: "pages/item/item".into(),
+        query: "id=7".into(),
+        scene: (kind == CodeKind::Unlimited).then(|| "s=1".into()),
+        env: EnvVersion::Trial,
+        created_at: T0,
+    }
+}
+
+async fn codes_round_trip_and_keep_their_first_version(db: Db) {
+    let store = &db.store;
+    let owner = developer(store, "a@example.com").await;
+    let shop = app(store, "Shop", &owner).await;
+
+    let unlimited = code(shop.key, "aaaaaaaaaaaaaaaaaaaa", CodeKind::Unlimited);
+    store.insert_code(&unlimited).await.unwrap();
+    assert_eq!(store.code_by_ticket("aaaaaaaaaaaaaaaaaaaa").await.unwrap(), Some(unlimited.clone()));
+    // The same ticket again (an identical request) keeps the stored row.
+    store.insert_code(&Code { created_at: T0 + 60, ..unlimited.clone() }).await.unwrap();
+    assert_eq!(store.code_by_ticket("aaaaaaaaaaaaaaaaaaaa").await.unwrap(), Some(unlimited));
+
+    let trial =
+        Code { scene: None, query: String::new(), ..code(shop.key, "bbbbbbbbbbbbbbbbbbbb", CodeKind::Trial) };
+    store.insert_code(&trial).await.unwrap();
+    assert_eq!(store.code_by_ticket("bbbbbbbbbbbbbbbbbbbb").await.unwrap(), Some(trial));
+    assert_eq!(store.code_by_ticket("cccccccccccccccccccc").await.unwrap(), None);
+}
+
+async fn limited_codes_count_up_to_the_cap_and_refusals_roll_back(db: Db) {
+    let store = &db.store;
+    let owner = developer(store, "a@example.com").await;
+    let shop = app(store, "Shop", &owner).await;
+    let other = app(store, "Other", &owner).await;
+
+    let first = code(shop.key, "dddddddddddddddddddd", CodeKind::Limited);
+    assert_eq!(store.insert_limited_code(&first, 2).await.unwrap(), 1);
+    // The same code again still counts: WeChat counts calls.
+    assert_eq!(store.insert_limited_code(&first, 2).await.unwrap(), 2);
+    let square = code(shop.key, "eeeeeeeeeeeeeeeeeeee", CodeKind::LimitedSquare);
+    for _ in 0..2 {
+        assert!(matches!(store.insert_limited_code(&square, 2).await, Err(StoreError::Refused(_))));
+    }
+    assert_eq!(
+        store.code_by_ticket("eeeeeeeeeeeeeeeeeeee").await.unwrap(),
+        None,
+        "refused codes are not stored"
+    );
+    assert_eq!(store.insert_limited_code(&square, 3).await.unwrap(), 3, "refusals did not count");
+    // Counts are per mini program.
+    let theirs = code(other.key, "ffffffffffffffffffff", CodeKind::Limited);
+    assert_eq!(store.insert_limited_code(&theirs, 2).await.unwrap(), 1);
+}

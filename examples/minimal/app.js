@@ -1,0 +1,8 @@
+App({
+  onLaunch() {
+    this.globalData.launchedAt = Date.now();
+  },
+  globalData: {
+    launchedAt: 0,
+  },
+});
