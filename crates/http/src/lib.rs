@@ -53,7 +53,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let max_body = state.web.max_body_bytes;
     Router::new()
-        .merge(wx::router(state.clone()))
+        .merge(wx::router())
         .nest("/api/v1", api::router())
         .merge(console::router())
         .merge(host::router())

@@ -2,6 +2,8 @@
 //! and one log line per request whose URL has secrets scrubbed out.
 
 use axum::extract::{Request, State};
+
+use crate::client::ClientSource;
 use axum::http::{header, HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -70,7 +72,21 @@ pub async fn request_context(State(state): State<AppState>, mut request: Request
     let method = request.method().clone();
     let uri = request.uri().clone();
     let started = std::time::Instant::now();
-    let mut response = CURRENT_REQUEST_ID.scope(rid.clone(), next.run(request)).await;
+    let started_ms = state.platform.clock.now_millis();
+    let (parts, body) = request.into_parts();
+    let client = ClientSource::capture(&parts, &state.web);
+    let request = Request::from_parts(parts, body);
+    // A failed WeChat call leaves its errcode on the response; its wire body needs the rid.
+    let handled = async {
+        let response = CURRENT_REQUEST_ID.scope(rid.clone(), next.run(request)).await;
+        match crate::wx::failure_of(&response) {
+            None => response,
+            Some(failure) => {
+                crate::wx::finish_failure(&state, failure, &rid, &uri, &client, started_ms).await
+            }
+        }
+    };
+    let mut response = crate::wx::with_recorded_body(handled).await;
     let status = response.status().as_u16();
     // Field values are only evaluated when the line is logged.
     tracing::info!(

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use miniplat_core::quota::{self, Api};
@@ -41,10 +40,11 @@ pub struct WxJson<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WxJson<T> {
     type Rejection = WxFailure;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state)
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(request.into_body(), super::WX_BODY_LIMIT)
             .await
-            .map_err(|_| WxFailure::from(WxError::malformed_body("unreadable body")))?;
+            .map_err(|_| WxFailure::from(WxError::malformed_body("request body unreadable or too large")))?;
+        super::record_body(&bytes);
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(WxError::empty_post_body().into());
         }
@@ -69,9 +69,11 @@ impl FromRequestParts<AppState> for WxCaller {
     type Rejection = WxFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let WxQuery(query) = WxQuery::from_request_parts(parts, state).await?;
-        let token = query.get("access_token").map(String::as_str);
-        let context = state.platform.authenticate_access_token(token).await?;
+        // Only the token is needed here; find it without building a map of the whole query.
+        let query = parts.uri.query().unwrap_or_default().as_bytes();
+        let token =
+            form_urlencoded::parse(query).find(|(name, _)| name == "access_token").map(|(_, value)| value);
+        let context = state.platform.authenticate_access_token(token.as_deref()).await?;
         // APIs outside the quota catalogue have no published quota and are not counted.
         let api: Option<&'static Api> = quota::find(parts.uri.path());
         if let Some(api) = api {

@@ -1,8 +1,9 @@
 //! The WeChat-compatible server API (`wechat-api.md`). Every answer is HTTP 200; failures are
 //! `{"errcode": N, "errmsg": "… rid: <rid>"}` and are kept for `rid/get`.
 //!
-//! Handlers return `Result<Json<…>, WxFailure>`; the [`wx_errors`] middleware turns a failure
-//! into the wire body (it knows the rid) and records it with the request that caused it.
+//! Handlers return `Result<Json<…>, WxFailure>`; the request middleware hands a failure to
+//! [`finish_failure`], which writes the wire body (it knows the rid) and records the call with
+//! the body [`WxJson`] kept aside, so no request body is buffered twice.
 
 mod extract;
 mod links;
@@ -12,9 +13,7 @@ mod testers;
 mod token;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -25,14 +24,14 @@ use miniplat_core::wx::WxError;
 pub use extract::{WxCaller, WxJson, WxQuery};
 
 use crate::client::ClientSource;
-use crate::{AppState, RequestId};
+use crate::AppState;
 
 /// Requests kept for `rid/get` are cut to this size.
 const RECORDED_BODY_LIMIT: usize = 4096;
 /// Bodies of WeChat calls are small JSON documents.
 const WX_BODY_LIMIT: usize = 1024 * 1024;
 
-pub fn router(state: AppState) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/cgi-bin/token", get(token::get_token))
         .route("/cgi-bin/stable_token", post(token::stable_token).get(require_post))
@@ -51,7 +50,21 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/wxa/bind_tester", post(testers::bind_tester).get(require_post))
         .route("/wxa/unbind_tester", post(testers::unbind_tester).get(require_post))
         .route("/wxa/memberauth", post(testers::member_auth).get(require_post))
-        .layer(axum::middleware::from_fn_with_state(state, wx_errors))
+}
+
+tokio::task_local! {
+    /// The JSON body of the WeChat call being handled, kept for its `rid/get` record.
+    static RECORDED_BODY: std::cell::RefCell<Bytes>;
+}
+
+/// Runs a request with room to keep its WeChat body (see [`WxJson`]).
+pub(crate) async fn with_recorded_body<F: std::future::Future>(future: F) -> F::Output {
+    RECORDED_BODY.scope(std::cell::RefCell::new(Bytes::new()), future).await
+}
+
+/// Keeps the body of the current call for its record, should it fail.
+fn record_body(bytes: &Bytes) {
+    let _ = RECORDED_BODY.try_with(|cell| *cell.borrow_mut() = bytes.clone());
 }
 
 /// A failed WeChat call, with the mini program it concerns when known.
@@ -93,34 +106,31 @@ fn error_body(error: &WxError, rid: &str) -> String {
         .to_string()
 }
 
-/// Writes failure bodies and records failed calls of known mini programs for `rid/get`.
-async fn wx_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = state.platform.clock.now_millis();
-    let (parts, body) = request.into_parts();
-    let rid = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    let uri = parts.uri.clone();
-    let client = ClientSource::capture(&parts, &state.web);
-    // Buffer the body (bounded) so a failure can be recorded with what was sent.
-    let bytes = match axum::body::to_bytes(body, WX_BODY_LIMIT).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let error = WxError::malformed_body("request body too large");
-            return json_response(error_body(&error, &rid));
-        }
-    };
-    let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
-    let Some(failure) = response.extensions().get::<WxFailure>().cloned() else {
-        return response;
-    };
-    let body = error_body(&failure.error, &rid);
+/// The failure a response carries, if it is a failed WeChat call.
+pub(crate) fn failure_of(response: &Response) -> Option<WxFailure> {
+    response.extensions().get::<WxFailure>().cloned()
+}
+
+/// Writes a failure's wire body and records the call for `rid/get` when its mini program is
+/// known. `started_ms` is when the request arrived.
+pub(crate) async fn finish_failure(
+    state: &AppState,
+    failure: WxFailure,
+    rid: &str,
+    uri: &axum::http::Uri,
+    client: &ClientSource,
+    started_ms: i64,
+) -> Response {
+    let body = error_body(&failure.error, rid);
     if let Some(app) = failure.app {
+        let request_body = RECORDED_BODY.try_with(|cell| scrub_body(&cell.borrow())).unwrap_or_default();
         let record = RequestRecord {
-            rid,
+            rid: rid.to_owned(),
             app,
-            invoke_time: started / 1000,
-            cost_in_ms: state.platform.clock.now_millis() - started,
-            request_url: crate::middleware::scrub_uri(&uri),
-            request_body: scrub_body(&bytes),
+            invoke_time: started_ms / 1000,
+            cost_in_ms: state.platform.clock.now_millis() - started_ms,
+            request_url: crate::middleware::scrub_uri(uri),
+            request_body,
             response_body: body.clone(),
             client_ip: client.resolve().0,
         };
