@@ -2,6 +2,7 @@
 //! backend: SQLite always, PostgreSQL when `MINIPLAT_TEST_POSTGRES_URL` names a server. Each
 //! story runs on a fresh, migrated database (see `support`), so stories assert exact values.
 
+#[macro_use]
 mod support;
 
 use miniplat_core::accounts::developers::NewDeveloper;
@@ -24,24 +25,6 @@ use miniplat_core::Timestamp;
 use support::{app, assert_same, developer, email, new_app, new_developer, new_end_user, token, Db, T0};
 
 const DAY: i64 = 86_400;
-
-/// Declares every story once; each becomes one test per backend (`on_sqlite::…`, `on_postgres::…`).
-macro_rules! conformance_suite {
-    ($($story:ident),* $(,)?) => {
-        conformance_suite!(@backend on_sqlite, Sqlite, $($story),*);
-        conformance_suite!(@backend on_postgres, Postgres, $($story),*);
-    };
-    (@backend $module:ident, $backend:ident, $($story:ident),*) => {
-        mod $module {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $story() {
-                    crate::support::run(crate::support::Backend::$backend, super::$story).await;
-                }
-            )*
-        }
-    };
-}
 
 conformance_suite! {
     migrations_apply_once,

@@ -2,6 +2,7 @@
 //! every backend like `conformance.rs`.
 
 #[expect(dead_code, reason = "this file uses part of the shared support module")]
+#[macro_use]
 mod support;
 
 use miniplat_core::apps::access::EnvVersion;
@@ -10,23 +11,6 @@ use miniplat_core::error::StoreError;
 use miniplat_core::store::prelude::*;
 
 use support::{app, developer, Db, T0};
-
-macro_rules! conformance_suite {
-    ($($story:ident),* $(,)?) => {
-        conformance_suite!(@backend on_sqlite, Sqlite, $($story),*);
-        conformance_suite!(@backend on_postgres, Postgres, $($story),*);
-    };
-    (@backend $module:ident, $backend:ident, $($story:ident),*) => {
-        mod $module {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $story() {
-                    crate::support::run(crate::support::Backend::$backend, super::$story).await;
-                }
-            )*
-        }
-    };
-}
 
 conformance_suite! {
     codes_round_trip_and_keep_their_first_version,

@@ -2,6 +2,7 @@
 //! (`miniplat_core::store::VersionStore`), told as stories and run against every backend.
 
 #[expect(dead_code, reason = "the harness serves several suites; this one uses part of it")]
+#[macro_use]
 mod support;
 
 use miniplat_core::apps::testers::{BindTesterError, Tester};
@@ -14,23 +15,6 @@ use miniplat_core::store::prelude::*;
 use serde_json::json;
 
 use support::{app, assert_same, developer, new_end_user, Db, T0};
-
-macro_rules! conformance_suite {
-    ($($story:ident),* $(,)?) => {
-        conformance_suite!(@backend on_sqlite, Sqlite, $($story),*);
-        conformance_suite!(@backend on_postgres, Postgres, $($story),*);
-    };
-    (@backend $module:ident, $backend:ident, $($story:ident),*) => {
-        mod $module {
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $story() {
-                    crate::support::run(crate::support::Backend::$backend, super::$story).await;
-                }
-            )*
-        }
-    };
-}
 
 conformance_suite! {
     develop_versions_replace_their_slot_only,

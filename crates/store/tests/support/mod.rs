@@ -10,6 +10,24 @@
 //! dropped on a tokio worker thread: every direct connection here lives on the blocking pool
 //! or a plain thread. Teardown closes the store's pool before it drops the schema.
 
+/// Declares every story once; each becomes one test per backend (`on_sqlite::…`, `on_postgres::…`).
+macro_rules! conformance_suite {
+    ($($story:ident),* $(,)?) => {
+        conformance_suite!(@backend on_sqlite, Sqlite, $($story),*);
+        conformance_suite!(@backend on_postgres, Postgres, $($story),*);
+    };
+    (@backend $module:ident, $backend:ident, $($story:ident),*) => {
+        mod $module {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $story() {
+                    crate::support::run(crate::support::Backend::$backend, super::$story).await;
+                }
+            )*
+        }
+    };
+}
+
 use std::fmt::Debug;
 use std::future::Future;
 use std::path::PathBuf;
