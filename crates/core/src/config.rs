@@ -48,6 +48,11 @@ pub struct PlatformConfig {
     /// of its links per day (85406).
     pub links_per_day: i64,
     pub link_visits_per_day: i64,
+    /// URL Schemes + URL Links one mini program may generate per second, per node (44990).
+    pub link_generations_per_second: i64,
+    /// Distinct pages `getwxacodeunlimit` may encode per mini program with `check_path`
+    /// false (41030 past it).
+    pub unlimited_code_pages: i64,
     /// Font files for name card images, in order of preference per character.
     pub card_fonts: Vec<String>,
 }
@@ -84,6 +89,8 @@ impl Default for PlatformConfig {
             qr_code_lifetime_limit: 100_000,
             links_per_day: 500_000,
             link_visits_per_day: 3_000_000,
+            link_generations_per_second: 100,
+            unlimited_code_pages: 60_000,
             card_fonts: vec![
                 "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf".into(),
                 "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc".into(),

@@ -41,6 +41,8 @@ pub struct Platform {
     pub(crate) quota: QuotaMeter,
     /// Recently rendered code images.
     pub(crate) code_images: crate::codes::render::ImageCache,
+    /// Scheme and link generations of the current second, per app (44990).
+    pub(crate) link_rate: crate::codes::links::GenerationRate,
 }
 
 impl Platform {
@@ -59,6 +61,7 @@ impl Platform {
             tokens: TokenCache::default(),
             quota: QuotaMeter::default(),
             code_images: Default::default(),
+            link_rate: Default::default(),
             config,
         }
     }

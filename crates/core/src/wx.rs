@@ -98,6 +98,9 @@ impl WxError {
     pub fn invalid_link_query() -> Self {
         Self::new(40212, "invalid query, must be k1=v1&k2=v2 of allowed characters")
     }
+    pub fn link_rate_reached() -> Self {
+        Self::new(44990, "reach max api rate limit of scheme and url link generation per second")
+    }
     pub fn link_daily_limit_reached() -> Self {
         Self::new(44993, "reach max daily generation limit of scheme and url link")
     }

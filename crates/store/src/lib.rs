@@ -14,10 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use miniplat_core::error::StoreError;
-use r2d2_postgres::PostgresConnectionManager;
 use r2d2_sqlite::SqliteConnectionManager;
 
-use sql::{Conn, PostgresConn, SqliteConn};
+use sql::{Conn, PostgresConn, PostgresManager, SqliteConn};
 
 enum Pool {
     Sqlite(r2d2::Pool<SqliteConnectionManager>),
@@ -27,10 +26,10 @@ enum Pool {
 /// The Postgres pool, closed off the async runtime: the sync driver closes each connection with
 /// a blocking call, which panics (and, inside a destructor, aborts) on a tokio worker thread —
 /// where the last `SqlStore` handle is usually dropped.
-struct PostgresPool(Option<r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>>);
+struct PostgresPool(Option<r2d2::Pool<PostgresManager>>);
 
 impl PostgresPool {
-    fn get(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<postgres::NoTls>>, r2d2::Error> {
+    fn get(&self) -> Result<r2d2::PooledConnection<PostgresManager>, r2d2::Error> {
         self.0.as_ref().expect("the pool lives until dropped").get()
     }
 }
@@ -91,7 +90,7 @@ impl SqlStore {
     pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
         let config: postgres::Config =
             url.parse().map_err(|e| StoreError::Backend(format!("database url: {e}")))?;
-        let manager = PostgresConnectionManager::new(config, postgres::NoTls);
+        let manager = PostgresManager::new(config);
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .connection_timeout(Duration::from_secs(10))
@@ -116,8 +115,8 @@ impl SqlStore {
                 in_transaction(&mut conn, transaction, "BEGIN IMMEDIATE", work)
             }
             Pool::Postgres(pool) => {
-                let mut client = pool.get().map_err(pool_error)?;
-                let mut conn = PostgresConn(&mut client);
+                let mut connection = pool.get().map_err(pool_error)?;
+                let mut conn = PostgresConn(&mut connection);
                 in_transaction(&mut conn, transaction, "BEGIN", work)
             }
         })

@@ -2,6 +2,8 @@
 //! `?`-placeholder SQL on either backend. Repository code is written once against [`Conn`];
 //! where the dialects differ (schema, locking) the backend modules say so.
 
+use std::collections::HashMap;
+
 use miniplat_core::error::StoreError;
 
 /// A bound parameter or a column value. Nulls are typed because Postgres checks parameter types.
@@ -198,7 +200,53 @@ impl Conn for SqliteConn<'_> {
 
 // ---- PostgreSQL ----
 
-pub(crate) struct PostgresConn<'a>(pub &'a mut postgres::Client);
+/// How many prepared statements a PostgreSQL connection keeps. The repository's SQL is a fixed
+/// set of texts (values always go in parameters), well under this; should it ever grow past it,
+/// the cache is simply emptied and refilled.
+const STATEMENT_CACHE_SIZE: usize = 256;
+
+/// A pooled PostgreSQL connection with its prepared statements, keyed by the SQL the repository
+/// code passes (before placeholder numbering, which is a function of that text): each statement
+/// is parsed once per connection, after which a call is one round trip instead of two.
+pub(crate) struct PostgresClient {
+    // Declared first so the connection closes before the statements drop (they then send
+    // nothing: a statement only asks to be closed while its connection is still open).
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+/// The r2d2 connection manager for [`PostgresClient`], behaving as `r2d2_postgres`'s does
+/// (validity is an empty simple query; a connection is broken once the client is closed).
+#[derive(Debug)]
+pub(crate) struct PostgresManager {
+    config: postgres::Config,
+}
+
+impl PostgresManager {
+    pub(crate) fn new(config: postgres::Config) -> Self {
+        Self { config }
+    }
+}
+
+impl r2d2::ManageConnection for PostgresManager {
+    type Connection = PostgresClient;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PostgresClient, postgres::Error> {
+        let client = self.config.connect(postgres::NoTls)?;
+        Ok(PostgresClient { client, statements: HashMap::new() })
+    }
+
+    fn is_valid(&self, conn: &mut PostgresClient) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PostgresClient) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+pub(crate) struct PostgresConn<'a>(pub &'a mut PostgresClient);
 
 fn postgres_error(error: postgres::Error) -> StoreError {
     if error.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
@@ -241,8 +289,29 @@ fn postgres_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Syn
 }
 
 impl PostgresConn<'_> {
+    /// The connection's prepared statement for `sql`, prepared now if it is not cached yet.
     fn prepare(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
-        self.0.prepare(&numbered_placeholders(sql)).map_err(postgres_error)
+        let PostgresClient { client, statements } = &mut *self.0;
+        if let Some(statement) = statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = client.prepare(&numbered_placeholders(sql)).map_err(postgres_error)?;
+        if statements.len() >= STATEMENT_CACHE_SIZE {
+            statements.clear();
+        }
+        statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    /// Maps a failed execution, forgetting the statement unless the failure was a unique
+    /// violation (an expected outcome): the server may have dropped the statement or changed
+    /// what it returns (a schema change made by another node), and preparing it afresh next
+    /// time recovers from either. Other failures are rare, so re-preparing costs nothing.
+    fn failed(&mut self, sql: &str, error: postgres::Error) -> StoreError {
+        if error.code() != Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
+            self.0.statements.remove(sql);
+        }
+        postgres_error(error)
     }
 }
 
@@ -255,7 +324,7 @@ impl Conn for PostgresConn<'_> {
         let statement = self.prepare(sql)?;
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
-        self.0.execute(&statement, &refs).map_err(postgres_error)
+        self.0.client.execute(&statement, &refs).map_err(|e| self.failed(sql, e))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
@@ -263,7 +332,7 @@ impl Conn for PostgresConn<'_> {
         let statement = self.prepare(sql)?;
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
-        let rows = self.0.query(&statement, &refs).map_err(postgres_error)?;
+        let rows = self.0.client.query(&statement, &refs).map_err(|e| self.failed(sql, e))?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let mut values = Vec::with_capacity(row.len());
@@ -293,14 +362,50 @@ impl Conn for PostgresConn<'_> {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.0.batch_execute(sql).map_err(postgres_error)
+        self.0.client.batch_execute(sql).map_err(postgres_error)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn placeholders_are_numbered_in_order() {
-        assert_eq!(super::numbered_placeholders("a = ? AND b IN (?, ?)"), "a = $1 AND b IN ($2, $3)");
+        assert_eq!(numbered_placeholders("a = ? AND b IN (?, ?)"), "a = $1 AND b IN ($2, $3)");
+    }
+
+    /// Runs against `MINIPLAT_TEST_POSTGRES_URL` when it is set (a plain thread: the sync client
+    /// must not run on a tokio worker), like the conformance suite.
+    #[test]
+    fn postgres_statements_are_prepared_once_per_connection_and_bounded() {
+        let Some(url) = std::env::var("MINIPLAT_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
+            return;
+        };
+        let manager = PostgresManager::new(url.parse().expect("a valid database url"));
+        let mut client = r2d2::ManageConnection::connect(&manager).expect("the server is reachable");
+        r2d2::ManageConnection::is_valid(&manager, &mut client).expect("a fresh connection is valid");
+        assert!(!r2d2::ManageConnection::has_broken(&manager, &mut client));
+
+        let mut conn = PostgresConn(&mut client);
+        for n in 0..3 {
+            let row = conn.query_one("SELECT ?::BIGINT + 1", params![n]).expect("query runs");
+            assert_eq!(row.int(0), n + 1);
+        }
+        assert_eq!(conn.0.statements.len(), 1, "one statement, reused");
+
+        // A statement that failed (other than on a unique violation) is prepared afresh next time.
+        assert!(conn.query("SELECT 1 / ?::BIGINT", params![0]).is_err());
+        assert_eq!(conn.0.statements.len(), 1);
+        assert_eq!(conn.query_one("SELECT 1 / ?::BIGINT", params![1]).expect("query runs").int(0), 1);
+        assert_eq!(conn.0.statements.len(), 2);
+
+        // The cache never holds more than its bound; statements keep working across a clear.
+        for n in 0..(STATEMENT_CACHE_SIZE as i64 + 10) {
+            let row = conn.query_one(&format!("SELECT {n}::BIGINT + ?"), params![1]).expect("query runs");
+            assert_eq!(row.int(0), n + 1);
+            assert!(conn.0.statements.len() <= STATEMENT_CACHE_SIZE);
+        }
+        assert_eq!(conn.query_one("SELECT ?::BIGINT + 1", params![41]).expect("query runs").int(0), 42);
     }
 }

@@ -5,6 +5,9 @@
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use miniplat_core::accounts::AccountRef;
+use miniplat_core::apps::access::EnvVersion;
+use miniplat_core::apps::MemberRole;
+use miniplat_core::codes::links::{LinkKind, MemberLinkRequest};
 use miniplat_testkit::{for_each_backend, path_of, Backend, TestApp, TestResponse, PUBLIC_URL};
 use serde_json::{json, Value};
 
@@ -251,4 +254,173 @@ async fn the_console_share_tab_lists_links_and_offers_codes() {
     assert!(later.contains(">expired<"), "expired links are marked");
     let stranger = open(&app, &format!("/console/apps/{appid}/share"), None).await;
     assert_eq!(stranger.status, StatusCode::SEE_OTHER, "the console needs a session");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generation_is_limited_per_second_across_schemes_and_links() {
+    for backend in Backend::all() {
+        let app =
+            TestApp::with_config(backend, |config| config.platform.link_generations_per_second = 3).await;
+        let (_, token, _) = setup(&app, "Rush Shop").await;
+        let scheme = json!({"jump_wxa": {"path": "pages/a", "env_version": "trial"}});
+        let link = json!({"path": "pages/a", "env_version": "develop"});
+        assert_eq!(errcode(&call(&app, "/wxa/generatescheme", &token, scheme.clone()).await), 0);
+        assert_eq!(errcode(&call(&app, "/wxa/generate_urllink", &token, link.clone()).await), 0);
+        assert_eq!(errcode(&call(&app, "/wxa/generate_urllink", &token, link.clone()).await), 0);
+        let over = call(&app, "/wxa/generatescheme", &token, scheme.clone()).await;
+        assert_eq!(errcode(&over), 44990, "{over}");
+        assert_eq!(errcode(&call(&app, "/wxa/generate_urllink", &token, link.clone()).await), 44990);
+
+        // Another mini program has its own window; the next second starts a new one.
+        let (_, other_token, _) = setup(&app, "Calm Shop").await;
+        assert_eq!(errcode(&call(&app, "/wxa/generate_urllink", &other_token, link.clone()).await), 0);
+        app.clock.advance(1);
+        assert_eq!(errcode(&call(&app, "/wxa/generatescheme", &token, scheme).await), 0);
+    }
+}
+
+/// The console's CSRF token, read from a page's form.
+fn csrf_of(html: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = html.find(marker).expect("a CSRF field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+async fn post_form(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> TestResponse {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect::<String>()
+    };
+    let body = fields.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&");
+    let request = Request::post(path)
+        .header(header::COOKIE, format!("mp_console={cookie}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    app.request(request).await
+}
+
+/// The Share tab's "Generate a link" form, for a trial link.
+struct LinkForm<'a> {
+    app: &'a TestApp,
+    appid: &'a str,
+    cookie: &'a str,
+    csrf: &'a str,
+}
+
+impl LinkForm<'_> {
+    async fn submit(&self, kind: &str, path: &str, query: &str, days: &str) -> TestResponse {
+        let fields = [
+            ("csrf", self.csrf),
+            ("kind", kind),
+            ("path", path),
+            ("query", query),
+            ("env_version", "trial"),
+            ("days", days),
+        ];
+        post_form(self.app, &format!("/console/apps/{}/share/links", self.appid), self.cookie, &fields).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_generate_and_revoke_links_in_the_console() {
+    for_each_backend(|app| async move {
+        let (appid, token, cookie) = setup(&app, "Console Shop").await;
+        let share = format!("/console/apps/{appid}/share");
+        let csrf = csrf_of(&open(&app, &share, Some(&cookie)).await.text());
+        let form = LinkForm { app: &app, appid: &appid, cookie: &cookie, csrf: &csrf };
+
+        let made = form.submit("urllink", "pages/item/item", "id=5", "7").await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.text());
+        let html = made.text();
+        assert!(html.contains("New URL Link"), "{html}");
+        let start = html.find(&format!("{PUBLIC_URL}/l/")).expect("the new link is shown");
+        let url = html[start..start + html[start..].find('<').unwrap()].to_owned();
+        assert!(html.contains("<code>pages/item/item?id=5</code>"), "and listed");
+
+        // The WeChat API sees the same link, with the console's expiry.
+        let queried = call(&app, "/wxa/query_urllink", &token, json!({"url_link": url})).await;
+        let info = &queried["url_link_info"];
+        assert_eq!(
+            (info["path"].as_str(), info["query"].as_str(), info["env_version"].as_str()),
+            (Some("pages/item/item"), Some("id=5"), Some("trial"))
+        );
+        assert_eq!(info["expire_time"].as_i64().unwrap() - info["create_time"].as_i64().unwrap(), 7 * DAY);
+        let scheme = form.submit("scheme", "", "", "1").await;
+        assert!(scheme.text().contains("miniplat://dl/business/?t="), "{}", scheme.text());
+
+        // Refusals say why, mark the field and keep the input.
+        for (path, query, days, message) in [
+            ("pages/x", "", "31", "between 1 and 30"),
+            ("/pages/x", "", "3", "without a leading /"),
+            ("pages/x", "no value", "3", "k1=v1&#38;k2=v2"),
+        ] {
+            let refused = form.submit("urllink", path, query, days).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+            let text = refused.text();
+            assert!(text.contains(message) && text.contains("aria-invalid"), "{text}");
+            assert!(text.contains(&format!(r#"value="{path}""#)), "{text}");
+        }
+        assert_eq!(open(&app, &url, Some(&cookie)).await.status, StatusCode::OK);
+
+        // Revoking expires the link at once.
+        let ticket = url.rsplit('/').next().unwrap();
+        let revoked =
+            post_form(&app, &format!("{share}/links/{ticket}/revoke"), &cookie, &[("csrf", &csrf)]).await;
+        assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+        assert_eq!(revoked.header("location"), Some(format!("{share}?notice=link-revoked").as_str()));
+        assert_eq!(open(&app, &url, Some(&cookie)).await.status, StatusCode::GONE);
+        let listed = open(&app, &format!("{share}?notice=link-revoked"), Some(&cookie)).await.text();
+        assert!(listed.contains("The link was revoked") && listed.contains(">expired<"), "{listed}");
+        // Without the CSRF token nothing happens.
+        let forged =
+            post_form(&app, &format!("{share}/links"), &cookie, &[("kind", "urllink"), ("days", "3")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_developers_and_admins_generate_or_revoke_links() {
+    let app = TestApp::new().await;
+    let (admin, admin_key) = app.developer("boss@example.com").await;
+    let (appid, _) = app.app(&admin_key, "Role Shop").await;
+    let (analyst, _) = app.developer("analyst@example.com").await;
+    let platform = app.platform();
+    let invite =
+        platform.invite_member(&admin, &appid, analyst.email.as_str(), MemberRole::Analyst).await.unwrap();
+    platform.accept_invitation(&analyst, invite.rsplit('/').next().unwrap()).await.unwrap();
+    let session = platform.open_session(AccountRef::Developer(analyst.id)).await.unwrap();
+    let cookie = session.cookie_value;
+
+    let share = format!("/console/apps/{appid}/share");
+    let html = open(&app, &share, Some(&cookie)).await.text();
+    assert!(!html.contains("Generate a link"), "analysts see no form");
+    let request = MemberLinkRequest {
+        kind: LinkKind::UrlLink,
+        path: String::new(),
+        query: String::new(),
+        env: EnvVersion::Trial,
+        days: 3,
+    };
+    let (link, _) = platform.member_generate_link(&admin, &appid, request.clone()).await.unwrap();
+    let csrf = session.session.csrf_token;
+    let refused = post_form(
+        &app,
+        &format!("{share}/links"),
+        &cookie,
+        &[("csrf", &csrf), ("kind", "urllink"), ("env_version", "trial"), ("days", "3")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+    let revoke = format!("{share}/links/{}/revoke", link.ticket);
+    assert_eq!(post_form(&app, &revoke, &cookie, &[("csrf", &csrf)]).await.status, StatusCode::FORBIDDEN);
+    assert!(platform.member_generate_link(&analyst, &appid, request).await.is_err());
+    assert!(!platform.links_of(link.app).await.unwrap()[0].is_expired(app.clock_now()), "still open");
 }

@@ -378,3 +378,21 @@ async fn a_trial_code_opens_for_testers_once_a_trial_version_exists_and_refuses_
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unlimited_codes_without_check_path_cap_distinct_pages_at_41030() {
+    for backend in Backend::all() {
+        let app = TestApp::with_config(backend, |config| config.platform.unlimited_code_pages = 2).await;
+        let (_, token, _) = setup(&app).await;
+        let code = |page: &str, scene: &str| json!({"scene": scene, "page": page, "check_path": false});
+        decode(&post(&app, "/wxa/getwxacodeunlimit", &token, code("pages/a", "1")).await);
+        decode(&post(&app, "/wxa/getwxacodeunlimit", &token, code("pages/b", "1")).await);
+        let third = post(&app, "/wxa/getwxacodeunlimit", &token, code("pages/c", "1")).await;
+        assert_error(&third, 41030);
+        assert!(third.json()["errmsg"].as_str().unwrap().contains("2 distinct pages"), "{}", third.text());
+        // Pages already used take any number of scenes, and again when asked again.
+        decode(&post(&app, "/wxa/getwxacodeunlimit", &token, code("pages/a", "2")).await);
+        decode(&post(&app, "/wxa/getwxacodeunlimit", &token, code("pages/b", "1")).await);
+        assert_error(&post(&app, "/wxa/getwxacodeunlimit", &token, code("pages/c", "2")).await, 41030);
+    }
+}

@@ -173,10 +173,14 @@ pub struct RenderedCode {
 
 /// The lifetime cap of `getwxacode` + `createwxaqrcode` was reached.
 const CAP_REACHED: &str = "code count limit reached";
+/// The distinct pages of unlimited codes are used up.
+const PAGE_CAP_REACHED: &str = "unlimited code page limit reached";
 
 impl Platform {
     /// Makes (or finds) the code for `target` and renders it. Limited kinds count towards the
     /// app's lifetime cap (45029) on every call, as WeChat counts calls, not distinct codes.
+    /// Unlimited codes may use at most `unlimited_code_pages` distinct pages (41030): the cap
+    /// of `check_path: false`, the only way to get one until releases exist.
     pub async fn create_code(
         &self,
         app: AppKey,
@@ -203,6 +207,17 @@ impl Platform {
             match self.store.insert_limited_code(&code, self.config.qr_code_lifetime_limit).await {
                 Ok(used) => Some(used),
                 Err(StoreError::Refused(CAP_REACHED)) => return Err(WxError::code_limit_reached()),
+                Err(e) => return Err(e.into()),
+            }
+        } else if kind == CodeKind::Unlimited {
+            match self.store.insert_unlimited_code(&code, self.config.unlimited_code_pages).await {
+                Ok(()) => None,
+                Err(StoreError::Refused(PAGE_CAP_REACHED)) => {
+                    return Err(WxError::invalid_page(&format!(
+                        "the mini program has used its {} distinct pages of unlimited codes",
+                        self.config.unlimited_code_pages
+                    )))
+                }
                 Err(e) => return Err(e.into()),
             }
         } else {
@@ -265,6 +280,11 @@ impl Platform {
 /// The error the store returns from `insert_limited_code` when the cap is reached.
 pub const fn cap_reached() -> StoreError {
     StoreError::Refused(CAP_REACHED)
+}
+
+/// The error the store returns from `insert_unlimited_code` when the page cap is reached.
+pub const fn page_cap_reached() -> StoreError {
+    StoreError::Refused(PAGE_CAP_REACHED)
 }
 
 const TICKET_LEN: usize = 20;

@@ -60,6 +60,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/apps/{appid}/upload-keys", get(upload_keys::list).post(upload_keys::create))
         .route("/console/apps/{appid}/upload-keys/{id}/revoke", post(upload_keys::revoke))
         .route("/console/apps/{appid}/share", get(share::share))
+        .route("/console/apps/{appid}/share/links", post(share::generate_link))
+        .route("/console/apps/{appid}/share/links/{ticket}/revoke", post(share::revoke_link))
         .route("/console/apps/{appid}/share/{file}", get(share::code_image))
         .route("/console/invitations/{token}", get(members::invitation_page).post(members::accept_invitation))
         .route("/console/account", get(account::account))

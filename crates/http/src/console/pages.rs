@@ -278,6 +278,7 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "tester-added" => "The tester was added.",
         "tester-removed" => "The tester was removed.",
         "upload-key-revoked" => "The upload key was revoked.",
+        "link-revoked" => "The link was revoked; opening it now says it has expired.",
         _ => return None,
     })
 }

@@ -48,6 +48,36 @@ impl CodeStore for SqlStore {
         self.write(move |c| insert(c, &code)).await
     }
 
+    async fn insert_unlimited_code(&self, code: &Code, page_cap: i64) -> StoreResult<()> {
+        let code = code.clone();
+        self.write(move |c| {
+            if c.query_opt("SELECT 1 FROM codes WHERE ticket = ?", params![code.ticket.clone()])?.is_some() {
+                return Ok(());
+            }
+            let kind = CodeKind::Unlimited.as_str();
+            let known_page = c
+                .query_opt(
+                    "SELECT 1 FROM codes WHERE app_id = ? AND kind = ? AND page = ? LIMIT 1",
+                    params![code.app.0, kind, code.page.clone()],
+                )?
+                .is_some();
+            if !known_page {
+                // Counted only when a new page arrives: at most `page_cap` times per app.
+                let pages = c
+                    .query_one(
+                        "SELECT COUNT(DISTINCT page) FROM codes WHERE app_id = ? AND kind = ?",
+                        params![code.app.0, kind],
+                    )?
+                    .int(0);
+                if pages >= page_cap {
+                    return Err(codes::page_cap_reached());
+                }
+            }
+            insert(c, &code)
+        })
+        .await
+    }
+
     async fn insert_limited_code(&self, code: &Code, cap: i64) -> StoreResult<i64> {
         let code = code.clone();
         self.write(move |c| {
@@ -149,6 +179,18 @@ impl LinkStore for SqlStore {
             .iter()
             .map(link)
             .collect()
+        })
+        .await
+    }
+
+    async fn expire_link(&self, app: AppKey, ticket: &str, at: Timestamp) -> StoreResult<bool> {
+        let ticket = ticket.to_owned();
+        self.write(move |c| {
+            let changed = c.exec(
+                "UPDATE links SET expire_at = ? WHERE app_id = ? AND ticket = ? AND expire_at > ?",
+                params![at, app.0, ticket, at],
+            )?;
+            Ok(changed > 0)
         })
         .await
     }
