@@ -5,7 +5,17 @@
 use libfuzzer_sys::fuzz_target;
 use miniplat_package::{ingest_zip, validate, Limits};
 
+/// libfuzzer-sys turns every panic into an abort through its panic hook, but validation runs
+/// the third-party parsers under `catch_unwind` on purpose and reports their panics as
+/// diagnostics. Restore a quiet hook so those are caught as in production; a panic that escapes
+/// validation still reaches libfuzzer-sys's own `catch_unwind` and aborts.
+fn quiet_guarded_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
 fuzz_target!(|data: &[u8]| {
+    quiet_guarded_panics();
     // Smaller caps than production keep each run fast; the code paths are the same.
     let limits = Limits {
         max_archive_bytes: 1 << 20,

@@ -8,7 +8,17 @@ use miniplat_package::{validate, Limits, Package, PackagePath};
 
 const EXTENSIONS: &[&str] = &["json", "wxml", "wxss", "js", "ts", "wxs"];
 
+/// libfuzzer-sys turns every panic into an abort through its panic hook, but validation runs
+/// the third-party parsers under `catch_unwind` on purpose and reports their panics as
+/// diagnostics. Restore a quiet hook so those are caught as in production; a panic that escapes
+/// validation still reaches libfuzzer-sys's own `catch_unwind` and aborts.
+fn quiet_guarded_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
 fuzz_target!(|data: &[u8]| {
+    quiet_guarded_panics();
     let mut parts = data.split(|&b| b == 0);
     let mut files = Vec::new();
     while let (Some(name), Some(content)) = (parts.next(), parts.next()) {

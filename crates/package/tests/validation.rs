@@ -487,3 +487,17 @@ fn deep_nesting_without_brackets_does_not_overflow() {
         assert!(report.files.iter().any(|f| f.path == "pages/index/index.js"));
     }
 }
+
+/// A template the fuzzer found that makes the glass-easel parser panic: validation reports it
+/// on the file instead of failing the upload (or the server).
+#[test]
+fn a_panicking_template_parser_becomes_a_diagnostic() {
+    let input = include_bytes!("corpus/regressions/glass-easel-expr-panic.bin");
+    let mut parts = input.split(|&b| b == 0);
+    let (Some(path), Some(content)) = (parts.next(), parts.next()) else { panic!("path\\0content") };
+    let path: &'static str = Box::leak(String::from_utf8(path.to_vec()).unwrap().into_boxed_str());
+    let content: &'static str = Box::leak(String::from_utf8_lossy(content).into_owned().into_boxed_str());
+    let report = check(&[(path, content)]);
+    let failed = report.diagnostics.iter().find(|d| d.code == codes::PARSER_FAILED);
+    assert!(failed.is_some_and(|d| d.location.file == path), "{:?}", report.diagnostics);
+}
