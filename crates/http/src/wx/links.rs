@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::Json;
 use miniplat_core::apps::access::EnvVersion;
+use miniplat_core::apps::AppKey;
 use miniplat_core::codes::links::{self, CloudBase, Expiry, Link, LinkKind, LinkRequest};
 use miniplat_core::wx::WxError;
 use serde::Deserialize;
@@ -161,23 +162,13 @@ pub async fn query_scheme(
     WxCaller(caller): WxCaller,
     WxJson(body): WxJson<QuerySchemeRequest>,
 ) -> Result<Json<Value>, WxFailure> {
-    let fail = failure(caller.app);
-    let quota = json!({ "remain_visit_quota": state.platform.remaining_link_visits(caller.app).await.map_err(fail)? });
-    if body.query_type.as_ref().and_then(number) == Some(1) {
-        return Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "quota_info": quota })));
-    }
     let text = body.scheme.unwrap_or_default();
-    let link = state.platform.query_link(caller.app, LinkKind::Scheme, &text).await.map_err(fail)?;
-    let appid = appid_of(&state, &link).await.map_err(fail)?;
-    let info = json!({
-        "appid": appid,
-        "path": link.page,
-        "query": link.query,
-        "create_time": link.created_at,
-        "expire_time": link.expire_at,
-        "env_version": link.env.as_str(),
-    });
-    Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "scheme_info": info, "quota_info": quota })))
+    let (found, mut answer) =
+        look_up(&state, caller.app, LinkKind::Scheme, &text, body.query_type.as_ref()).await?;
+    if let Some((_, info)) = found {
+        answer["scheme_info"] = info;
+    }
+    Ok(Json(answer))
 }
 
 #[derive(Deserialize)]
@@ -192,15 +183,41 @@ pub async fn query_urllink(
     WxCaller(caller): WxCaller,
     WxJson(body): WxJson<QueryUrlLinkRequest>,
 ) -> Result<Json<Value>, WxFailure> {
-    let fail = failure(caller.app);
-    let quota = json!({ "remain_visit_quota": state.platform.remaining_link_visits(caller.app).await.map_err(fail)? });
-    if body.query_type.as_ref().and_then(number) == Some(1) {
-        return Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "quota_info": quota })));
-    }
     let text = body.url_link.unwrap_or_default();
-    let link = state.platform.query_link(caller.app, LinkKind::UrlLink, &text).await.map_err(fail)?;
-    let appid = appid_of(&state, &link).await.map_err(fail)?;
-    let cloud = link.cloud_base.clone().unwrap_or_default();
+    let (found, mut answer) =
+        look_up(&state, caller.app, LinkKind::UrlLink, &text, body.query_type.as_ref()).await?;
+    if let Some((link, mut info)) = found {
+        let cloud = link.cloud_base.unwrap_or_default();
+        info["cloud_base"] = json!({
+            "env": cloud.env,
+            "doamin": cloud.domain,
+            "path": cloud.path,
+            "query": cloud.query,
+            "resource_appid": cloud.resource_appid,
+        });
+        answer["url_link_info"] = info;
+    }
+    Ok(Json(answer))
+}
+
+/// What both query endpoints share: the `{errcode, errmsg, quota_info}` answer, and unless only
+/// the quota was asked for (`query_type` 1), the link with its common info fields.
+async fn look_up(
+    state: &AppState,
+    app: AppKey,
+    kind: LinkKind,
+    text: &str,
+    query_type: Option<&Value>,
+) -> Result<(Option<(Link, Value)>, Value), WxFailure> {
+    let fail = failure(app);
+    let quota =
+        json!({ "remain_visit_quota": state.platform.remaining_link_visits(app).await.map_err(fail)? });
+    let answer = json!({ "errcode": 0, "errmsg": "ok", "quota_info": quota });
+    if query_type.and_then(number) == Some(1) {
+        return Ok((None, answer));
+    }
+    let link = state.platform.query_link(app, kind, text).await.map_err(fail)?;
+    let appid = appid_of(state, &link).await.map_err(fail)?;
     let info = json!({
         "appid": appid,
         "path": link.page,
@@ -208,15 +225,8 @@ pub async fn query_urllink(
         "create_time": link.created_at,
         "expire_time": link.expire_at,
         "env_version": link.env.as_str(),
-        "cloud_base": {
-            "env": cloud.env,
-            "doamin": cloud.domain,
-            "path": cloud.path,
-            "query": cloud.query,
-            "resource_appid": cloud.resource_appid,
-        },
     });
-    Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "url_link_info": info, "quota_info": quota })))
+    Ok((Some((link, info)), answer))
 }
 
 async fn appid_of(state: &AppState, link: &Link) -> Result<String, WxError> {
