@@ -47,6 +47,9 @@ pub enum Error {
     PackageInvalid(Box<miniplat_package::Report>),
     #[error("the package is {size} bytes, over the limit of {limit}")]
     PackageTooLarge { size: u64, limit: u64 },
+    /// A privacy-relevant request without the declaration, consent or grant it needs.
+    #[error("{0}")]
+    Privacy(crate::privacy::consent::PrivacyRefusal),
     #[error("storage error")]
     Store(#[from] StoreError),
 }
@@ -120,6 +123,7 @@ impl Error {
             Self::PackageRejected(_) => "package_rejected",
             Self::PackageInvalid(_) => "package_invalid",
             Self::PackageTooLarge { .. } => "package_too_large",
+            Self::Privacy(refusal) => refusal.code(),
             Self::Store(_) => "internal",
         }
     }

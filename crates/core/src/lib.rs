@@ -16,6 +16,7 @@ pub mod email;
 pub mod error;
 pub mod mail;
 pub mod platform;
+pub mod privacy;
 pub mod quota;
 pub mod store;
 pub mod tokens;

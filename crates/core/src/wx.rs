@@ -140,6 +140,23 @@ impl WxError {
     pub fn tester_already_bound() -> Self {
         Self::new(85004, "this user is already a tester")
     }
+    pub fn invalid_media_id() -> Self {
+        Self::new(40007, "invalid media_id")
+    }
+    /// `setprivacysetting` without a required `owner_setting` field.
+    pub fn owner_setting_incomplete(field: &str) -> Self {
+        Self::new(86069, format!("owner_setting required field missing: {field}"))
+    }
+    pub fn invalid_privacy_ver() -> Self {
+        Self::new(86071, "invalid privacy_ver")
+    }
+    pub fn invalid_store_expire_timestamp() -> Self {
+        Self::new(86072, "invalid store_expire_timestamp")
+    }
+    /// `privacy_ver` 1 before any version with a privacy guide was released.
+    pub fn no_live_privacy_guide() -> Self {
+        Self::new(86074, "no privacy guide is live; set privacy_ver 2 and release a version")
+    }
 }
 
 impl From<crate::error::Error> for WxError {

@@ -33,7 +33,7 @@ pub use ingest::{ingest_zip, IngestError};
 pub use limits::Limits;
 pub use package::Package;
 pub use path::{PackagePath, PathError};
-pub use privacy::{PrivacyCategory, REQUIRED_PRIVATE_INFOS};
+pub use privacy::{scope_privacy_key, PrivacyCategory, REQUIRED_PRIVATE_INFOS};
 pub use report::{
     ApiUse, Diagnostic, DynamicCall, DynamicKind, FileEntry, Location, PackageSize, PrivacyUse, Report,
     Severity,

@@ -136,6 +136,12 @@ pub(crate) fn scope(name: &str) -> Option<(PrivacyCategory, &'static str)> {
     SCOPES.iter().find(|(n, ..)| *n == name).map(|&(_, c, k)| (c, k))
 }
 
+/// The `privacy_key` a `wx.authorize` scope needs declared; `None` for scopes outside the
+/// catalogue.
+pub fn scope_privacy_key(name: &str) -> Option<&'static str> {
+    scope(name).map(|(_, key)| key)
+}
+
 /// The categories a WXML element opens.
 pub(crate) fn element(tag: &str) -> impl Iterator<Item = (PrivacyCategory, &'static str)> + '_ {
     ELEMENTS.iter().filter(move |(t, ..)| *t == tag).map(|&(_, c, k)| (c, k))

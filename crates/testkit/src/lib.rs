@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod mail;
 pub mod postgres;
+pub mod visitor;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -181,6 +181,13 @@ impl Platform {
 
     /// A mini program as seen by one of its members. Non-members get "not found", so the
     /// existence of unreleased mini programs does not leak (clause 2.3).
+    /// A mini program by its appid, for surfaces that decide visibility themselves.
+    pub async fn app_by_appid(&self, appid: &str) -> Result<App> {
+        let not_found = || Error::NotFound("mini program");
+        let appid = AppId::parse(appid).ok_or_else(not_found)?;
+        self.store.app_by_appid(&appid).await?.ok_or_else(not_found)
+    }
+
     pub async fn app_for_member(&self, developer: &Developer, appid: &str) -> Result<(App, MemberRole)> {
         let not_found = Error::NotFound("mini program");
         let appid = AppId::parse(appid).ok_or(Error::NotFound("mini program"))?;

@@ -10,6 +10,7 @@ mod accounts;
 mod apps;
 mod codes;
 mod platform;
+mod privacy;
 mod quota;
 mod tokens;
 mod versions;
@@ -18,6 +19,7 @@ pub use accounts::AccountStore;
 pub use apps::AppStore;
 pub use codes::{CodeStore, LinkStore};
 pub use platform::PlatformStore;
+pub use privacy::PrivacyStore;
 pub use quota::QuotaStore;
 pub use tokens::TokenStore;
 pub use versions::VersionStore;
@@ -29,14 +31,22 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::{
-        AccountStore, AppStore, CodeStore, LinkStore, PlatformStore, QuotaStore, Store, TokenStore,
-        VersionStore,
+        AccountStore, AppStore, CodeStore, LinkStore, PlatformStore, PrivacyStore, QuotaStore, Store,
+        TokenStore, VersionStore,
     };
 }
 
 /// Everything the platform stores.
 pub trait Store:
-    PlatformStore + AccountStore + AppStore + TokenStore + QuotaStore + VersionStore + CodeStore + LinkStore
+    PlatformStore
+    + AccountStore
+    + AppStore
+    + TokenStore
+    + QuotaStore
+    + VersionStore
+    + CodeStore
+    + LinkStore
+    + PrivacyStore
 {
 }
 
@@ -48,7 +58,8 @@ impl<
             + QuotaStore
             + VersionStore
             + CodeStore
-            + LinkStore,
+            + LinkStore
+            + PrivacyStore,
     > Store for T
 {
 }

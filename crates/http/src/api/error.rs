@@ -70,6 +70,7 @@ pub fn status_of(error: &Error) -> StatusCode {
         Error::LinkExpired | Error::LinkInvalid => StatusCode::GONE,
         Error::PackageRejected(_) | Error::PackageInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::PackageTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::Privacy(_) => StatusCode::FORBIDDEN,
         Error::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

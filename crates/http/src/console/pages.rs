@@ -92,6 +92,7 @@ impl Chrome {
         Self {
             nav: vec![
                 NavItem { href: "/profile", label: "Profile", current: section == "profile" },
+                NavItem { href: "/privacy", label: "Privacy", current: section == "privacy" },
                 NavItem { href: "/console", label: "For developers", current: false },
             ],
             user: Some(user.nickname.clone()),
@@ -279,6 +280,8 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "tester-removed" => "The tester was removed.",
         "upload-key-revoked" => "The upload key was revoked.",
         "link-revoked" => "The link was revoked; opening it now says it has expired.",
+        "consent-withdrawn" => "Your consent was withdrawn. The mini program must ask again before it gets any of your information.",
+        "permission-revoked" => "The permission was taken back.",
         _ => return None,
     })
 }

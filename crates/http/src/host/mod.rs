@@ -7,6 +7,7 @@ mod accounts;
 mod cards;
 mod codes;
 mod developers;
+mod privacy;
 mod profile;
 mod session;
 
@@ -37,6 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/apps/{appid}/card", get(cards::card))
         .route("/apps/{appid}/card.png", get(cards::card_png))
         .route("/apps/{appid}/card/icon", get(cards::card_icon))
+        .route("/apps/{appid}/privacy", get(privacy::policy))
+        .route("/privacy", get(privacy::centre))
+        .route("/privacy/{appid}/withdraw", post(privacy::withdraw))
+        .route("/privacy/{appid}/revoke", post(privacy::revoke_scope))
 }
 
 #[derive(Template)]

@@ -7,6 +7,7 @@
 
 mod extract;
 mod links;
+mod privacy;
 mod qrcode;
 mod quota;
 mod testers;
@@ -50,6 +51,14 @@ pub fn router() -> Router<AppState> {
         .route("/wxa/bind_tester", post(testers::bind_tester).get(require_post))
         .route("/wxa/unbind_tester", post(testers::unbind_tester).get(require_post))
         .route("/wxa/memberauth", post(testers::member_auth).get(require_post))
+        .route("/cgi-bin/component/setprivacysetting", post(privacy::set_privacy_setting).get(require_post))
+        .route("/cgi-bin/component/getprivacysetting", post(privacy::get_privacy_setting).get(require_post))
+        .route(
+            "/cgi-bin/component/uploadprivacyextfile",
+            post(privacy::upload_privacy_ext_file)
+                .get(require_post)
+                .layer(axum::extract::DefaultBodyLimit::max(privacy::UPLOAD_LIMIT)),
+        )
 }
 
 tokio::task_local! {
@@ -75,7 +84,7 @@ pub struct WxFailure {
 }
 
 impl WxFailure {
-    pub fn for_app(app: AppKey) -> impl FnOnce(WxError) -> Self {
+    pub fn for_app(app: AppKey) -> impl Fn(WxError) -> Self + Copy {
         move |error| Self { error, app: Some(app) }
     }
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod apps;
 mod codes;
 mod platform;
+mod privacy;
 mod quota;
 mod tokens;
 mod versions;

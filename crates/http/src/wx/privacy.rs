@@ -1,0 +1,108 @@
+//! Privacy guides (`wechat-api.md` §6.1–6.3): `setprivacysetting`, `getprivacysetting`,
+//! `uploadprivacyextfile`. A mini program's own `access_token` is accepted, as a third-party
+//! platform's token will be once those exist.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::Json;
+use miniplat_core::privacy::catalogue::{self, PRIVACY_KEYS};
+use miniplat_core::privacy::{PolicyKind, PrivacySettingsChange, EXT_FILE_LIMIT};
+use miniplat_core::wx::WxError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{WxCaller, WxFailure, WxJson};
+use crate::AppState;
+
+pub async fn set_privacy_setting(
+    State(state): State<AppState>,
+    WxCaller(caller): WxCaller,
+    WxJson(change): WxJson<PrivacySettingsChange>,
+) -> Result<Json<Value>, WxFailure> {
+    state.platform.set_privacy_settings(&caller, change).await.map_err(WxFailure::for_app(caller.app))?;
+    Ok(Json(json!({ "errcode": 0, "errmsg": "ok" })))
+}
+
+#[derive(Deserialize)]
+pub struct GetRequest {
+    privacy_ver: Option<i64>,
+}
+
+pub async fn get_privacy_setting(
+    State(state): State<AppState>,
+    WxCaller(caller): WxCaller,
+    body: Bytes,
+) -> Result<Json<Value>, WxFailure> {
+    let fail = WxFailure::for_app(caller.app);
+    // The body is optional: `privacy_ver` defaults to 2.
+    let request: GetRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        GetRequest { privacy_ver: None }
+    } else {
+        serde_json::from_slice(&body).map_err(|_| fail(WxError::malformed_body("body is not valid JSON")))?
+    };
+    let privacy_ver = request.privacy_ver.unwrap_or(2);
+    let kind =
+        PolicyKind::from_privacy_ver(privacy_ver).ok_or_else(|| fail(WxError::invalid_privacy_ver()))?;
+    let platform = &state.platform;
+    let policy = platform.privacy_policy(caller.app, kind).await.map_err(|e| fail(e.into()))?;
+    let in_code = platform.privacy_keys_in_code(caller.app).await.map_err(|e| fail(e.into()))?;
+    let (document, update_time) = policy.map(|p| (p.document, p.created_at)).unwrap_or_default();
+    let setting_list: Vec<Value> = document
+        .setting_list
+        .iter()
+        .map(|item| {
+            json!({
+                "privacy_key": item.privacy_key,
+                "privacy_text": item.privacy_text,
+                "privacy_label": catalogue::label(&item.privacy_key),
+            })
+        })
+        .collect();
+    let privacy_desc_list: Vec<Value> = PRIVACY_KEYS
+        .iter()
+        .map(|(key, label, _)| json!({ "privacy_key": key, "privacy_desc": label }))
+        .collect();
+    Ok(Json(json!({
+        "errcode": 0,
+        "errmsg": "ok",
+        "code_exist": i64::from(in_code.is_some()),
+        "privacy_list": in_code.unwrap_or_default(),
+        "setting_list": setting_list,
+        "update_time": update_time,
+        "owner_setting": document.owner_setting,
+        "privacy_desc": { "privacy_desc_list": privacy_desc_list },
+        "sdk_privacy_info_list": document.sdk_privacy_info_list,
+    })))
+}
+
+/// The multipart upload's size limit (set on the route): the file plus room for the form.
+pub const UPLOAD_LIMIT: usize = EXT_FILE_LIMIT + 16 * 1024;
+
+pub async fn upload_privacy_ext_file(
+    State(state): State<AppState>,
+    WxCaller(caller): WxCaller,
+    request: Request,
+) -> Result<Json<Value>, WxFailure> {
+    let fail = WxFailure::for_app(caller.app);
+    let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
+        fail(WxError::invalid_args("expected a multipart/form-data upload with a file field"))
+    })?;
+    let mut file = None;
+    while let Some(field) = form.next_field().await.map_err(|_| fail(too_large()))? {
+        if field.name() == Some("file") {
+            file = Some(field.bytes().await.map_err(|_| fail(too_large()))?);
+            break;
+        }
+    }
+    let file = file.ok_or_else(|| fail(WxError::invalid_args("file field missing")))?;
+    let media_id = state
+        .platform
+        .upload_privacy_ext_file(&caller, file.to_vec())
+        .await
+        .map_err(WxFailure::for_app(caller.app))?;
+    Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "ext_file_media_id": media_id })))
+}
+
+fn too_large() -> WxError {
+    WxError::invalid_args("the upload is unreadable or larger than 100 KB")
+}

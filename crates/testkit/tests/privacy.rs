@@ -1,0 +1,368 @@
+//! Privacy guides (`wechat-api.md` §6.1–6.3), the public policy page, consent and the privacy
+//! centre (clause 4.4 (2)–(4)), in process, on every backend.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use miniplat_core::apps::access::EnvVersion;
+use miniplat_core::apps::App;
+use miniplat_core::privacy::consent::{ConsentAction, PrivacyRefusal};
+use miniplat_core::privacy::PolicyKind;
+use miniplat_core::Error;
+use miniplat_package::{zip_directory, Limits};
+use miniplat_testkit::visitor::Visitor;
+use miniplat_testkit::{for_each_backend, TestApp};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "a long enough password";
+
+async fn access_token(app: &TestApp, appid: &str, secret: &str) -> String {
+    let response =
+        app.get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}")).await;
+    response.json()["access_token"].as_str().expect("a token").to_owned()
+}
+
+async fn wx(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
+    let response = app.json(Method::POST, &format!("{path}?access_token={token}"), Some(body), None).await;
+    assert_eq!(response.status, StatusCode::OK, "WeChat answers are HTTP 200");
+    response.json()
+}
+
+fn assert_errcode(body: &Value, errcode: i64) {
+    assert_eq!(body["errcode"], errcode, "{body}");
+}
+
+fn owner() -> Value {
+    json!({ "contact_email": "dpo@example.com", "notice_method": "pop-up before first use" })
+}
+
+fn settings(items: &[(&str, &str)]) -> Value {
+    let list: Vec<Value> =
+        items.iter().map(|(key, text)| json!({ "privacy_key": key, "privacy_text": text })).collect();
+    json!({ "privacy_ver": 2, "owner_setting": owner(), "setting_list": list })
+}
+
+async fn current(app: &TestApp, token: &str, privacy_ver: i64) -> Value {
+    let body =
+        wx(app, "/cgi-bin/component/getprivacysetting", token, json!({ "privacy_ver": privacy_ver })).await;
+    assert_errcode(&body, 0);
+    body
+}
+
+async fn app_record(app: &TestApp, appid: &str) -> App {
+    app.platform().app_by_appid(appid).await.expect("the app exists")
+}
+
+fn multipart(field: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----miniplat-privacy";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"guide.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload_ext_file(app: &TestApp, token: &str, field: &str, bytes: &[u8]) -> Value {
+    let (content_type, body) = multipart(field, bytes);
+    let request = Request::post(format!("/cgi-bin/component/uploadprivacyextfile?access_token={token}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
+    app.request(request).await.json()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn privacy_settings_are_checked_versioned_and_read_back() {
+    for_each_backend(|app| async move {
+        let (_, key) = app.developer("dev@example.com").await;
+        let (appid, secret) = app.app(&key, "Privacy Shop").await;
+        let token = access_token(&app, &appid, &secret).await;
+        let set = "/cgi-bin/component/setprivacysetting";
+
+        // Nothing saved yet: empty settings, no code.
+        let empty = current(&app, &token, 2).await;
+        assert_eq!(empty["code_exist"], 0);
+        assert_eq!(empty["setting_list"], json!([]));
+        assert_eq!(empty["update_time"], 0);
+        assert!(empty["privacy_desc"]["privacy_desc_list"].as_array().unwrap().len() > 20);
+
+        // Every refusal changes nothing.
+        let refusals = [
+            (json!({ "privacy_ver": 3, "owner_setting": owner(), "setting_list": [] }), 86071),
+            (json!({ "setting_list": [] }), 86069),
+            (json!({ "owner_setting": { "notice_method": "pop-up" }, "setting_list": [] }), 86069),
+            (json!({ "owner_setting": { "contact_qq": "12345" }, "setting_list": [] }), 86069),
+            (
+                json!({ "owner_setting": { "contact_qq": "1", "notice_method": "x", "store_expire_timestamp": " " }, "setting_list": [] }),
+                86072,
+            ),
+            (json!({ "privacy_ver": 1, "owner_setting": owner() }), 86074),
+            (json!({ "owner_setting": "dpo@example.com", "setting_list": [] }), 47001),
+            (json!({ "owner_setting": owner() }), 47001),
+            (settings(&[("Location", "find shops"), ("Location", "again")]), 40097),
+            (settings(&[("Bad Key!", "x")]), 40097),
+            (settings(&[("Location", "")]), 40097),
+            (
+                json!({ "owner_setting": { "contact_email": "dpo@example.com", "notice_method": "x", "ext_file_media_id": "nope" }, "setting_list": [] }),
+                40007,
+            ),
+        ];
+        for (body, errcode) in refusals {
+            assert_errcode(&wx(&app, set, &token, body.clone()).await, errcode);
+        }
+        assert_eq!(current(&app, &token, 2).await["setting_list"], json!([]));
+
+        // A development guide: read back with labels.
+        let first = settings(&[("Location", "find shops near you"), ("PhoneNumber", "contact you about orders")]);
+        assert_errcode(&wx(&app, set, &token, first.clone()).await, 0);
+        let saved = current(&app, &token, 2).await;
+        assert_eq!(saved["setting_list"][0]["privacy_key"], "Location");
+        assert_eq!(saved["setting_list"][0]["privacy_label"], "位置信息");
+        assert_eq!(saved["setting_list"][1]["privacy_text"], "contact you about orders");
+        assert_eq!(saved["owner_setting"]["contact_email"], "dpo@example.com");
+        assert!(saved["update_time"].as_i64().unwrap() > 0);
+        // The live guide is still empty; development settings take effect at release.
+        assert_eq!(current(&app, &token, 1).await["setting_list"], json!([]));
+
+        // Saving the same guide again makes no new version; a change does.
+        let record = app_record(&app, &appid).await;
+        assert_errcode(&wx(&app, set, &token, first).await, 0);
+        let platform = app.platform();
+        assert_eq!(platform.privacy_policy(record.key, PolicyKind::Development).await.unwrap().unwrap().version, 1);
+        let second = settings(&[("Location", "find shops near you")]);
+        assert_errcode(&wx(&app, set, &token, second).await, 0);
+        assert_eq!(platform.privacy_policy(record.key, PolicyKind::Development).await.unwrap().unwrap().version, 2);
+
+        // Publishing (done by a release) makes it live; then the live contacts may change alone.
+        platform.publish_privacy_policy(record.key).await.unwrap();
+        let live_change = json!({ "privacy_ver": 1, "owner_setting": { "contact_phone": "+86 10 1234 5678", "notice_method": "banner" } });
+        assert_errcode(&wx(&app, set, &token, live_change).await, 0);
+        let live = current(&app, &token, 1).await;
+        assert_eq!(live["owner_setting"]["contact_phone"], "+86 10 1234 5678");
+        assert_eq!(live["setting_list"][0]["privacy_key"], "Location");
+        assert_eq!(platform.privacy_policy(record.key, PolicyKind::Live).await.unwrap().unwrap().version, 2);
+        let with_list = json!({ "privacy_ver": 1, "owner_setting": owner(), "setting_list": [] });
+        assert_errcode(&wx(&app, set, &token, with_list).await, 40097);
+
+        // Uploaded code shows up as code_exist and privacy_list (the shop example uses location).
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+        let zip = zip_directory(&dir, &Limits::default()).unwrap();
+        let request = Request::post(format!("/api/v1/apps/{appid}/versions?version=1.0.0&description=shop"))
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .header(header::CONTENT_TYPE, "application/zip")
+            .body(Body::from(zip))
+            .unwrap();
+        assert_eq!(app.request(request).await.status, StatusCode::CREATED);
+        let with_code = current(&app, &token, 2).await;
+        assert_eq!(with_code["code_exist"], 1);
+        assert!(with_code["privacy_list"].as_array().unwrap().contains(&json!("Location")), "{with_code}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_guide_files_are_text_of_limited_size() {
+    for_each_backend(|app| async move {
+        let (_, key) = app.developer("dev@example.com").await;
+        let (appid, secret) = app.app(&key, "File Shop").await;
+        let token = access_token(&app, &appid, &secret).await;
+
+        assert_errcode(&upload_ext_file(&app, &token, "file", &vec![b'a'; 100 * 1024 + 1]).await, 40097);
+        assert_errcode(&upload_ext_file(&app, &token, "file", &[0xff, 0xfe, 0x00]).await, 40097);
+        assert_errcode(&upload_ext_file(&app, &token, "other", b"text").await, 40097);
+        let uploaded = upload_ext_file(&app, &token, "file", "我们如何使用你的信息".as_bytes()).await;
+        assert_errcode(&uploaded, 0);
+        let media_id = uploaded["ext_file_media_id"].as_str().unwrap();
+
+        let mut body = settings(&[("Album", "let you pick a profile photo")]);
+        body["owner_setting"]["ext_file_media_id"] = json!(media_id);
+        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &token, body).await, 0);
+        assert_eq!(current(&app, &token, 2).await["owner_setting"]["ext_file_media_id"], media_id);
+
+        // Another app cannot use this app's file.
+        let (other_appid, other_secret) = app.app(&key, "Other Shop").await;
+        let other_token = access_token(&app, &other_appid, &other_secret).await;
+        let mut foreign = settings(&[]);
+        foreign["owner_setting"]["ext_file_media_id"] = json!(media_id);
+        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &other_token, foreign).await, 40007);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn data_flows_only_with_declaration_and_consent_and_withdrawal_stops_it() {
+    for_each_backend(|app| async move {
+        let (_, key) = app.developer("dev@example.com").await;
+        let (appid, secret) = app.app(&key, "Consent Shop").await;
+        let token = access_token(&app, &appid, &secret).await;
+        let platform = app.platform();
+        let shop = app_record(&app, &appid).await;
+        let user = platform.sign_up_end_user("ann@example.com", PASSWORD, "Ann").await.unwrap().id;
+        let trial = EnvVersion::Trial;
+        let refusal = |result: Result<(), Error>| match result {
+            Err(Error::Privacy(refusal)) => refusal,
+            other => panic!("expected a privacy refusal, got {other:?}"),
+        };
+
+        // No guide at all: nothing personal may flow, and there is nothing to agree to.
+        assert_eq!(
+            refusal(platform.ensure_consented(&shop, trial, user, "Location").await),
+            PrivacyRefusal::NotDeclared
+        );
+        assert!(!platform.privacy_prompt(&shop, trial, user).await.unwrap().needs_agreement);
+
+        let guide = settings(&[("Location", "find shops near you")]);
+        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &token, guide).await, 0);
+        // Declared but not agreed; undeclared stays refused.
+        assert_eq!(
+            refusal(platform.ensure_consented(&shop, trial, user, "Location").await),
+            PrivacyRefusal::ConsentRequired
+        );
+        assert_eq!(
+            refusal(platform.ensure_consented(&shop, trial, user, "PhoneNumber").await),
+            PrivacyRefusal::NotDeclared
+        );
+        let prompt = platform.privacy_prompt(&shop, trial, user).await.unwrap();
+        assert!(prompt.needs_agreement);
+        assert_eq!(prompt.policy.as_ref().unwrap().version, 1);
+        // The released version has its own (live) guide, which does not exist yet.
+        assert_eq!(
+            refusal(platform.ensure_consented(&shop, EnvVersion::Release, user, "Location").await),
+            PrivacyRefusal::NotDeclared
+        );
+
+        platform.agree_to_privacy_policy(&shop, trial, user, 1, "web").await.unwrap();
+        platform.ensure_consented(&shop, trial, user, "Location").await.unwrap();
+        // The scope still needs its own grant; granting records it.
+        assert_eq!(
+            refusal(platform.ensure_scope_granted(&shop, trial, user, "scope.userLocation").await),
+            PrivacyRefusal::ScopeNotGranted
+        );
+        platform.answer_scope(&shop, trial, user, "scope.userLocation", true, "web").await.unwrap();
+        platform.ensure_scope_granted(&shop, trial, user, "scope.userLocation").await.unwrap();
+        // A scope whose data is not declared cannot be granted; unknown scopes are refused.
+        assert_eq!(
+            refusal(platform.answer_scope(&shop, trial, user, "scope.camera", true, "web").await.map(drop)),
+            PrivacyRefusal::NotDeclared
+        );
+        assert_eq!(
+            refusal(platform.answer_scope(&shop, trial, user, "scope.nonsense", true, "web").await.map(drop)),
+            PrivacyRefusal::UnknownScope
+        );
+
+        // A new policy version needs a new agreement; agreeing to the old one is refused.
+        let changed = settings(&[("Location", "find shops near you"), ("Camera", "scan coupons")]);
+        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &token, changed).await, 0);
+        assert_eq!(
+            refusal(platform.ensure_consented(&shop, trial, user, "Location").await),
+            PrivacyRefusal::ConsentRequired
+        );
+        assert_eq!(
+            refusal(platform.agree_to_privacy_policy(&shop, trial, user, 1, "web").await.map(drop)),
+            PrivacyRefusal::PolicyChanged
+        );
+        platform.agree_to_privacy_policy(&shop, trial, user, 2, "web").await.unwrap();
+        platform.ensure_consented(&shop, trial, user, "Camera").await.unwrap();
+
+        // Withdrawal stops everything and is recorded with what was given up.
+        let given_up = platform.withdraw_privacy_consent(&shop, user, "privacy-centre").await.unwrap();
+        assert_eq!(given_up, vec!["Camera", "Location", "scope.userLocation"]);
+        assert_eq!(
+            refusal(platform.ensure_consented(&shop, trial, user, "Location").await),
+            PrivacyRefusal::ConsentRequired
+        );
+        assert!(platform.scope_grants(&shop, user).await.unwrap().is_empty());
+        let history: Vec<_> =
+            platform.consent_history(user, 10).await.unwrap().into_iter().map(|(e, _)| e.action).collect();
+        assert_eq!(
+            history,
+            vec![ConsentAction::Withdraw, ConsentAction::Agree, ConsentAction::Grant, ConsentAction::Agree]
+        );
+        // Withdrawing again has nothing to withdraw.
+        assert!(platform.withdraw_privacy_consent(&shop, user, "privacy-centre").await.unwrap().is_empty());
+        assert!(matches!(
+            platform.withdraw_privacy_consent(&shop, user, "bad channel").await,
+            Err(Error::Invalid { field: "channel", .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_policy_page_and_the_privacy_centre() {
+    for_each_backend(|app| async move {
+        let (_, key) = app.developer("dev@example.com").await;
+        let (appid, secret) = app.app(&key, "Centre Shop").await;
+        let token = access_token(&app, &appid, &secret).await;
+        let platform = app.platform();
+        let shop = app_record(&app, &appid).await;
+        let user = platform.sign_up_end_user("ann@example.com", PASSWORD, "Ann").await.unwrap().id;
+        platform.sign_up_end_user("bob@example.com", PASSWORD, "Bob").await.unwrap();
+        let guide = settings(&[("Location", "find shops near you"), ("EXOrderInfo", "show your orders")]);
+        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &token, guide).await, 0);
+        assert_errcode(
+            &wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await,
+            0,
+        );
+
+        // The trial guide: testers read it; strangers and anonymous visitors get "not found".
+        let page = format!("/apps/{appid}/privacy?guide=development");
+        assert_eq!(app.get(&page).await.status, StatusCode::NOT_FOUND);
+        let mut ann = Visitor::new(&app);
+        ann.sign_in_to_host("ann@example.com", PASSWORD).await;
+        let shown = ann.get(&page).await;
+        assert_eq!(shown.status, StatusCode::OK, "{}", shown.text());
+        let html = shown.text();
+        assert!(html.contains("location"), "{html}");
+        assert!(html.contains("to find shops near you"));
+        assert!(html.contains("order information"));
+        assert!(html.contains("dpo@example.com"));
+        let mut bob = Visitor::new(&app);
+        bob.sign_in_to_host("bob@example.com", PASSWORD).await;
+        assert_eq!(bob.get(&page).await.status, StatusCode::NOT_FOUND);
+        // The live guide does not exist before a release.
+        assert_eq!(ann.get(&format!("/apps/{appid}/privacy")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(ann.get(&format!("{page}&version=9")).await.status, StatusCode::NOT_FOUND);
+
+        // The centre lists what Ann agreed to and lets her withdraw.
+        platform.agree_to_privacy_policy(&shop, EnvVersion::Trial, user, 1, "web").await.unwrap();
+        platform
+            .answer_scope(&shop, EnvVersion::Trial, user, "scope.userLocation", true, "web")
+            .await
+            .unwrap();
+        let centre = ann.get("/privacy").await;
+        assert_eq!(centre.status, StatusCode::OK);
+        let html = centre.text();
+        assert!(html.contains("Centre Shop"));
+        assert!(html.contains("scope.userLocation"));
+        assert!(html.contains("location, order information"), "{html}");
+        assert!(bob.get("/privacy").await.text().contains("No mini program has your consent"));
+
+        // Without the CSRF token nothing changes; with it, one permission, then everything.
+        let forged = ann.post(&format!("/privacy/{appid}/withdraw"), &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        platform.ensure_consented(&shop, EnvVersion::Trial, user, "Location").await.unwrap();
+        let revoked = ann
+            .submit("/privacy", &format!("/privacy/{appid}/revoke"), &[("scope", "scope.userLocation")])
+            .await;
+        assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+        assert!(platform
+            .ensure_scope_granted(&shop, EnvVersion::Trial, user, "scope.userLocation")
+            .await
+            .is_err());
+        platform.ensure_consented(&shop, EnvVersion::Trial, user, "Location").await.unwrap();
+        let withdrawn = ann.submit("/privacy", &format!("/privacy/{appid}/withdraw"), &[]).await;
+        assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+        assert!(platform.ensure_consented(&shop, EnvVersion::Trial, user, "Location").await.is_err());
+        let after = ann.get("/privacy?notice=consent-withdrawn").await.text();
+        assert!(after.contains("Your consent was withdrawn"));
+        assert!(after.contains("privacy-centre"), "the history names the channel");
+        // Signed-out visitors are sent to sign in.
+        assert_eq!(app.get("/privacy").await.status, StatusCode::SEE_OTHER);
+    })
+    .await;
+}
