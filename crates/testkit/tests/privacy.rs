@@ -5,8 +5,9 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
+use miniplat_core::accounts::PlatformRole;
 use miniplat_core::apps::access::EnvVersion;
-use miniplat_core::apps::App;
+use miniplat_core::apps::{App, MemberRole};
 use miniplat_core::privacy::consent::{ConsentAction, PrivacyRefusal};
 use miniplat_core::privacy::PolicyKind;
 use miniplat_core::Error;
@@ -363,6 +364,65 @@ async fn the_policy_page_and_the_privacy_centre() {
         assert!(after.contains("privacy-centre"), "the history names the channel");
         // Signed-out visitors are sent to sign in.
         assert_eq!(app.get("/privacy").await.status, StatusCode::SEE_OTHER);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn developers_edit_the_development_guide_in_the_console() {
+    for_each_backend(|app| async move {
+        let platform = app.platform();
+        let dev =
+            platform.create_verified_developer("dev@example.com", PlatformRole::Developer).await.unwrap();
+        platform.set_initial_developer_password(&dev, PASSWORD).await.unwrap();
+        let viewer =
+            platform.create_verified_developer("viewer@example.com", PlatformRole::Developer).await.unwrap();
+        platform.set_initial_developer_password(&viewer, PASSWORD).await.unwrap();
+        let shop = platform.create_app(&dev, "Console Privacy", "", None).await.unwrap().app;
+        let appid = shop.appid.to_string();
+        let link =
+            platform.invite_member(&dev, &appid, viewer.email.as_str(), MemberRole::Analyst).await.unwrap();
+        let token = link.rsplit('/').next().unwrap();
+        platform.accept_invitation(&viewer, token).await.unwrap();
+
+        let mut visitor = Visitor::new(&app);
+        visitor.sign_in("dev@example.com", PASSWORD).await;
+        let tab = format!("/console/apps/{appid}/privacy");
+        let empty = visitor.get(&tab).await;
+        assert_eq!(empty.status, StatusCode::OK, "{}", empty.text());
+        assert!(empty.text().contains("None yet."));
+
+        // A malformed line and a missing notice are refused; nothing is saved.
+        let fields = |items: &'static str, notice: &'static str| {
+            vec![("contact_email", "dpo@example.com"), ("notice_method", notice), ("items", items)]
+        };
+        let refused = visitor.submit(&tab, &tab, &fields("Location find shops", "pop-up")).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().contains("should read &#34;Key: purpose&#34;"), "{}", refused.text());
+        let refused = visitor.submit(&tab, &tab, &fields("Location: find shops", " ")).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(platform.privacy_policy(shop.key, PolicyKind::Development).await.unwrap().is_none());
+
+        let saved = visitor
+            .submit(&tab, &tab, &fields("Location: find shops\n\nCamera: scan coupons", "pop-up"))
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+        let policy = platform.privacy_policy(shop.key, PolicyKind::Development).await.unwrap().unwrap();
+        assert_eq!(policy.document.privacy_keys(), vec!["Location", "Camera"]);
+        let shown = visitor.get(&tab).await.text();
+        assert!(shown.contains("to scan coupons") && shown.contains("Version 1"), "{shown}");
+
+        // A viewer sees the guide but gets no form, and a forged post changes nothing.
+        let mut other = Visitor::new(&app);
+        other.sign_in("viewer@example.com", PASSWORD).await;
+        let seen = other.get(&tab).await.text();
+        assert!(seen.contains("to scan coupons") && !seen.contains("Save the development guide"));
+        let forbidden = other.submit(&tab, &tab, &fields("Location: x", "pop-up")).await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            platform.privacy_policy(shop.key, PolicyKind::Development).await.unwrap().unwrap().version,
+            1
+        );
     })
     .await;
 }

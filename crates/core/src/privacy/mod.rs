@@ -12,8 +12,9 @@ pub mod consent;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::Developer;
 use crate::apps::access::{Access, EnvVersion, Viewer};
-use crate::apps::{App, AppKey};
+use crate::apps::{App, AppKey, MemberRole};
 use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::tokens::TokenContext;
@@ -167,6 +168,15 @@ impl Platform {
         caller: &TokenContext,
         change: PrivacySettingsChange,
     ) -> Result<(), WxError> {
+        self.change_privacy_settings(caller, change, Actor::System).await
+    }
+
+    async fn change_privacy_settings(
+        &self,
+        caller: &TokenContext,
+        change: PrivacySettingsChange,
+        actor: Actor,
+    ) -> Result<(), WxError> {
         let kind = match change.privacy_ver {
             None => PolicyKind::Development,
             Some(ver) => PolicyKind::from_privacy_ver(ver).ok_or_else(WxError::invalid_privacy_ver)?,
@@ -209,9 +219,39 @@ impl Platform {
         let saved = self.save_policy(caller.app, kind, document).await?;
         if let Some(policy) = saved {
             let detail = format!("{} v{}", kind.as_str(), policy.version);
-            self.audit(Actor::System, "privacy.settings", caller.appid.as_str(), &detail).await?;
+            self.audit(actor, "privacy.settings", caller.appid.as_str(), &detail).await?;
         }
         Ok(())
+    }
+
+    /// The console's way to save the development guide: as `setprivacysetting` with
+    /// `privacy_ver` 2, for a member with the developer role.
+    pub async fn save_development_guide(
+        &self,
+        actor: &Developer,
+        appid: &str,
+        owner_setting: OwnerSetting,
+        setting_list: Vec<PrivacyItem>,
+    ) -> Result<()> {
+        actor.ensure_active()?;
+        let (app, role) = self.app_for_member(actor, appid).await?;
+        role.ensure(MemberRole::Developer)?;
+        let caller = TokenContext { app: app.key, appid: app.appid.clone() };
+        // Third-party SDK declarations are kept: the console does not edit them.
+        let current = self.store.privacy_policy(app.key, PolicyKind::Development, None).await?;
+        let change = PrivacySettingsChange {
+            privacy_ver: Some(2),
+            owner_setting: Some(owner_setting),
+            setting_list: Some(setting_list),
+            sdk_privacy_info_list: current.map(|c| c.document.sdk_privacy_info_list),
+        };
+        self.change_privacy_settings(&caller, change, Actor::Developer(actor.id)).await.map_err(|e| {
+            match e.errcode {
+                -1 => Error::Store(crate::error::StoreError::Backend(e.errmsg)),
+                86069 | 86072 => Error::invalid("owner_setting", e.errmsg),
+                _ => Error::invalid("setting_list", e.errmsg),
+            }
+        })
     }
 
     /// Stores `document` as the next version of the guide unless it equals the current one;

@@ -18,6 +18,7 @@ pub mod csrf;
 pub mod dashboard;
 pub mod members;
 pub mod pages;
+mod privacy;
 pub mod session;
 mod share;
 mod testers;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/apps/{appid}/testers/remove", post(testers::remove))
         .route("/console/apps/{appid}/upload-keys", get(upload_keys::list).post(upload_keys::create))
         .route("/console/apps/{appid}/upload-keys/{id}/revoke", post(upload_keys::revoke))
+        .route("/console/apps/{appid}/privacy", get(privacy::show).post(privacy::save))
         .route("/console/apps/{appid}/share", get(share::share))
         .route("/console/apps/{appid}/share/links", post(share::generate_link))
         .route("/console/apps/{appid}/share/links/{ticket}/revoke", post(share::revoke_link))

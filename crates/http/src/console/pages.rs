@@ -282,6 +282,7 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "link-revoked" => "The link was revoked; opening it now says it has expired.",
         "consent-withdrawn" => "Your consent was withdrawn. The mini program must ask again before it gets any of your information.",
         "permission-revoked" => "The permission was taken back.",
+        "privacy-saved" => "The development privacy guide was saved. It becomes live with the next release.",
         _ => return None,
     })
 }
