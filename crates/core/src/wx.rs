@@ -140,6 +140,22 @@ impl WxError {
     pub fn tester_already_bound() -> Self {
         Self::new(85004, "this user is already a tester")
     }
+    pub fn interface_under_review() -> Self {
+        Self::new(61031, "an application for this interface is under review")
+    }
+    pub fn video_not_mp4() -> Self {
+        Self::new(61032, "video_list must be an mp4 video")
+    }
+    pub fn missing_interface_args() -> Self {
+        Self::new(61034, "api_name, content and one of url_list, pic_list or video_list are required")
+    }
+    pub fn interface_needs_no_application() -> Self {
+        Self::new(61035, "this api does not need applying")
+    }
+    /// `get_code_privacy_info` before any code was uploaded.
+    pub fn code_privacy_check_pending() -> Self {
+        Self::new(61039, "the privacy check of the code is not finished; upload code first")
+    }
     pub fn invalid_media_id() -> Self {
         Self::new(40007, "invalid media_id")
     }

@@ -426,3 +426,97 @@ async fn developers_edit_the_development_guide_in_the_console() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restricted_interfaces_are_applied_for_and_decided_by_the_operator() {
+    for_each_backend(|app| async move {
+        let platform = app.platform();
+        let (_, key) = app.developer("dev@example.com").await;
+        let (appid, secret) = app.app(&key, "Map Shop").await;
+        let token = access_token(&app, &appid, &secret).await;
+        let operator = platform.create_verified_developer("op@example.com", PlatformRole::Operator).await.unwrap();
+        platform.set_initial_developer_password(&operator, PASSWORD).await.unwrap();
+        let apply = "/wxa/security/apply_privacy_interface";
+        let listed = |body: &Value, api: &str| {
+            body["interface_list"].as_array().unwrap().iter().find(|i| i["api_name"] == api).unwrap().clone()
+        };
+        let interfaces = |token: String| {
+            let app = &app;
+            async move { app.get(&format!("/wxa/security/get_privacy_interface?access_token={token}")).await.json() }
+        };
+
+        let before = interfaces(token.clone()).await;
+        assert_eq!(listed(&before, "wx.getLocation")["status"], 1, "never applied");
+
+        // No code yet: 61039. Then the shop example, which calls wx.getLocation.
+        let info = app.get(&format!("/wxa/security/get_code_privacy_info?access_token={token}")).await.json();
+        assert_errcode(&info, 61039);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+        let zip = zip_directory(&dir, &Limits::default()).unwrap();
+        let request = Request::post(format!("/api/v1/apps/{appid}/versions?version=1.0.0&description=shop"))
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .header(header::CONTENT_TYPE, "application/zip")
+            .body(Body::from(zip))
+            .unwrap();
+        assert_eq!(app.request(request).await.status, StatusCode::CREATED);
+        let info = app.get(&format!("/wxa/security/get_code_privacy_info?access_token={token}")).await.json();
+        assert_errcode(&info, 0);
+        assert!(info["without_auth_list"].as_array().unwrap().contains(&json!("wx.getLocation")), "{info}");
+
+        // Refusals.
+        let evidence = json!(["https://example.com/stores.png"]);
+        for (body, errcode) in [
+            (json!({ "api_name": "wx.getUserProfile", "content": "x", "pic_list": evidence }), 61035),
+            (json!({ "api_name": "wx.getLocation", "content": "find stores" }), 61034),
+            (json!({ "api_name": "wx.getLocation", "pic_list": evidence }), 61034),
+            (json!({ "api_name": "wx.getLocation", "content": "x", "video_list": ["https://e.com/a.mov"] }), 61032),
+            (json!({ "api_name": "wx.getLocation", "content": "x", "pic_list": ["file:///etc/passwd"] }), 40097),
+            (json!({ "api_name": "wx.getLocation", "content": "x".repeat(301), "pic_list": evidence }), 40097),
+        ] {
+            assert_errcode(&wx(&app, apply, &token, body).await, errcode);
+        }
+        let good = json!({ "api_name": "wx.getLocation", "content": "show the nearest store", "pic_list": evidence });
+        let applied = wx(&app, apply, &token, good.clone()).await;
+        assert_errcode(&applied, 0);
+        let audit_id = applied["audit_id"].as_i64().unwrap();
+        assert_errcode(&wx(&app, apply, &token, good.clone()).await, 61031);
+        assert_eq!(listed(&interfaces(token.clone()).await, "wx.getLocation")["status"], 3);
+
+        // The operator rejects with a reason, the developer applies again, the operator approves.
+        let mut op = Visitor::new(&app);
+        op.sign_in("op@example.com", PASSWORD).await;
+        let queue = op.get("/admin/interfaces").await.text();
+        assert!(queue.contains("show the nearest store") && queue.contains("Map Shop"), "{queue}");
+        let action = format!("/admin/interfaces/{audit_id}");
+        let no_reason = op.submit("/admin/interfaces", &action, &[("decision", "reject")]).await;
+        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        assert!(no_reason.text().contains("Reason is required to reject"));
+        let rejected =
+            op.submit("/admin/interfaces", &action, &[("decision", "reject"), ("reason", "no map in the screenshots")]).await;
+        assert_eq!(rejected.status, StatusCode::SEE_OTHER);
+        let row = listed(&interfaces(token.clone()).await, "wx.getLocation");
+        assert_eq!(row["status"], 4);
+        assert_eq!(row["fail_reason"], "no map in the screenshots");
+        // A decided application cannot be decided again.
+        let again = op.submit("/admin/interfaces", &action, &[("decision", "approve")]).await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND);
+
+        let second = wx(&app, apply, &token, good).await["audit_id"].as_i64().unwrap();
+        assert!(!platform.interface_enabled(app_record(&app, &appid).await.key, "wx.getLocation").await.unwrap());
+        let approved =
+            op.submit("/admin/interfaces", &format!("/admin/interfaces/{second}"), &[("decision", "approve")]).await;
+        assert_eq!(approved.status, StatusCode::SEE_OTHER);
+        assert_eq!(listed(&interfaces(token.clone()).await, "wx.getLocation")["status"], 5);
+        assert!(platform.interface_enabled(app_record(&app, &appid).await.key, "wx.getLocation").await.unwrap());
+        let info = app.get(&format!("/wxa/security/get_code_privacy_info?access_token={token}")).await.json();
+        assert!(!info["without_auth_list"].as_array().unwrap().contains(&json!("wx.getLocation")), "{info}");
+
+        // Developers cannot reach the review.
+        let mut dev = Visitor::new(&app);
+        let dev_account = platform.create_verified_developer("other@example.com", PlatformRole::Developer).await.unwrap();
+        platform.set_initial_developer_password(&dev_account, PASSWORD).await.unwrap();
+        dev.sign_in("other@example.com", PASSWORD).await;
+        assert_eq!(dev.get("/admin/interfaces").await.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}

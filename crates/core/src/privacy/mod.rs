@@ -9,6 +9,7 @@
 
 pub mod catalogue;
 pub mod consent;
+pub mod interfaces;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ use crate::accounts::Developer;
 use crate::apps::access::{Access, EnvVersion, Viewer};
 use crate::apps::{App, AppKey, MemberRole};
 use crate::audit::Actor;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreError};
 use crate::tokens::TokenContext;
 use crate::wx::WxError;
 use crate::{Platform, Timestamp};
@@ -247,7 +248,7 @@ impl Platform {
         };
         self.change_privacy_settings(&caller, change, Actor::Developer(actor.id)).await.map_err(|e| {
             match e.errcode {
-                -1 => Error::Store(crate::error::StoreError::Backend(e.errmsg)),
+                -1 => Error::Store(StoreError::Backend(e.errmsg)),
                 86069 | 86072 => Error::invalid("owner_setting", e.errmsg),
                 _ => Error::invalid("setting_list", e.errmsg),
             }
@@ -343,18 +344,21 @@ impl Platform {
     /// The `privacy_key`s the newest develop version's code uses (`privacy_list` of
     /// `getprivacysetting`); `None` when no code was uploaded.
     pub async fn privacy_keys_in_code(&self, app: AppKey) -> Result<Option<Vec<String>>> {
+        let report = self.newest_report(app).await?;
+        Ok(report.map(|r| r.privacy_keys().into_iter().map(str::to_owned).collect()))
+    }
+
+    /// The validation report of the newest develop version.
+    pub(crate) async fn newest_report(&self, app: AppKey) -> Result<Option<miniplat_package::Report>> {
         let Some(newest) = self.store.develop_versions(app).await?.into_iter().next() else {
             return Ok(None);
         };
         let Some(version) = self.store.develop_version(app, newest.id).await? else {
-            return Ok(Some(Vec::new()));
+            return Ok(None);
         };
-        let uses = version.report["privacy_uses"].as_array().cloned().unwrap_or_default();
-        let mut keys: Vec<String> =
-            uses.iter().filter_map(|u| u["privacy_key"].as_str()).map(str::to_owned).collect();
-        keys.sort();
-        keys.dedup();
-        Ok(Some(keys))
+        let report = serde_json::from_value(version.report)
+            .map_err(|e| StoreError::Backend(format!("stored validation report: {e}")))?;
+        Ok(Some(report))
     }
 
     /// `POST /cgi-bin/component/uploadprivacyextfile`: a plain-text custom guide, at most

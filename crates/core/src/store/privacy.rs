@@ -3,9 +3,11 @@
 
 use async_trait::async_trait;
 
+use crate::accounts::DeveloperId;
 use crate::accounts::EndUserId;
 use crate::apps::AppKey;
 use crate::privacy::consent::{Consent, ConsentEvent, ScopeGrant};
+use crate::privacy::interfaces::{InterfaceApplication, InterfaceStatus};
 use crate::privacy::{PolicyKind, PrivacyExtFile, PrivacyPolicy};
 use crate::Timestamp;
 
@@ -57,4 +59,21 @@ pub trait PrivacyStore: Send + Sync {
     async fn scope_grants_of_user(&self, user: EndUserId) -> StoreResult<Vec<ScopeGrant>>;
     /// The user's consent events, newest first.
     async fn consent_events_of_user(&self, user: EndUserId, limit: i64) -> StoreResult<Vec<ConsentEvent>>;
+
+    /// Stores a new application and returns its id; refuses with
+    /// `Refused(interfaces::ALREADY_APPLYING)` while one for the same interface is under review.
+    async fn insert_interface_application(&self, application: &InterfaceApplication) -> StoreResult<i64>;
+    /// The app's applications, newest first.
+    async fn interface_applications(&self, app: AppKey) -> StoreResult<Vec<InterfaceApplication>>;
+    /// Applications under review, oldest first.
+    async fn pending_interface_applications(&self, limit: i64) -> StoreResult<Vec<InterfaceApplication>>;
+    /// Decides an application under review; `false` when there is none with that id.
+    async fn decide_interface_application(
+        &self,
+        id: i64,
+        status: InterfaceStatus,
+        fail_reason: Option<&str>,
+        at: Timestamp,
+        by: DeveloperId,
+    ) -> StoreResult<bool>;
 }

@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod admin;
+mod admin_interfaces;
 pub mod apps;
 pub mod auth;
 pub mod cookies;
@@ -76,4 +77,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/developers/{id}/status", post(admin::set_status))
         .route("/admin/registration", get(admin::registration).post(admin::set_registration))
         .route("/admin/invitations", post(admin::invite))
+        .route("/admin/interfaces", get(admin_interfaces::list))
+        .route("/admin/interfaces/{id}", post(admin_interfaces::decide))
 }

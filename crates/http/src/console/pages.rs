@@ -61,6 +61,7 @@ impl Chrome {
         if developer.is_operator() {
             items.push(("/admin/developers", "Developers", "admin-developers"));
             items.push(("/admin/registration", "Registration", "admin-registration"));
+            items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
         }
         Self {
             nav: items
@@ -282,6 +283,7 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "link-revoked" => "The link was revoked; opening it now says it has expired.",
         "consent-withdrawn" => "Your consent was withdrawn. The mini program must ask again before it gets any of your information.",
         "permission-revoked" => "The permission was taken back.",
+        "application-decided" => "The decision was recorded; the developer sees it in get_privacy_interface.",
         "privacy-saved" => "The development privacy guide was saved. It becomes live with the next release.",
         _ => return None,
     })

@@ -59,6 +59,12 @@ pub fn router() -> Router<AppState> {
                 .get(require_post)
                 .layer(axum::extract::DefaultBodyLimit::max(privacy::UPLOAD_LIMIT)),
         )
+        .route("/wxa/security/get_privacy_interface", get(privacy::get_privacy_interface))
+        .route(
+            "/wxa/security/apply_privacy_interface",
+            post(privacy::apply_privacy_interface).get(require_post),
+        )
+        .route("/wxa/security/get_code_privacy_info", get(privacy::get_code_privacy_info))
 }
 
 tokio::task_local! {

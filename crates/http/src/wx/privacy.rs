@@ -1,11 +1,12 @@
 //! Privacy guides (`wechat-api.md` §6.1–6.3): `setprivacysetting`, `getprivacysetting`,
-//! `uploadprivacyextfile`. A mini program's own `access_token` is accepted, as a third-party
+//! `uploadprivacyextfile`, and the restricted interfaces of §6.4. A mini program's own `access_token` is accepted, as a third-party
 //! platform's token will be once those exist.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::Json;
 use miniplat_core::privacy::catalogue::{self, PRIVACY_KEYS};
+use miniplat_core::privacy::interfaces::InterfaceRequest;
 use miniplat_core::privacy::{PolicyKind, PrivacySettingsChange, EXT_FILE_LIMIT};
 use miniplat_core::wx::WxError;
 use serde::Deserialize;
@@ -105,4 +106,62 @@ pub async fn upload_privacy_ext_file(
 
 fn too_large() -> WxError {
     WxError::invalid_args("the upload is unreadable or larger than 100 KB")
+}
+
+/// `GET /wxa/security/get_privacy_interface`.
+pub async fn get_privacy_interface(
+    State(state): State<AppState>,
+    WxCaller(caller): WxCaller,
+) -> Result<Json<Value>, WxFailure> {
+    let interfaces = state
+        .platform
+        .privacy_interfaces(caller.app)
+        .await
+        .map_err(|e| WxFailure::for_app(caller.app)(e.into()))?;
+    let list: Vec<Value> = interfaces
+        .into_iter()
+        .map(|i| {
+            let application = i.application.as_ref();
+            json!({
+                "api_name": i.api_name,
+                "api_ch_name": i.chinese_name,
+                "api_desc": i.description,
+                "status": application.map_or(1, |a| a.status.wire()),
+                "apply_time": application.map_or(0, |a| a.applied_at),
+                "audit_id": application.map_or(0, |a| a.id),
+                "fail_reason": application.and_then(|a| a.fail_reason.clone()).unwrap_or_default(),
+                "api_link": "",
+                "group_name": "地理位置",
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "interface_list": list })))
+}
+
+/// `POST /wxa/security/apply_privacy_interface`.
+pub async fn apply_privacy_interface(
+    State(state): State<AppState>,
+    WxCaller(caller): WxCaller,
+    WxJson(request): WxJson<InterfaceRequest>,
+) -> Result<Json<Value>, WxFailure> {
+    let audit_id = state
+        .platform
+        .apply_privacy_interface(&caller, request)
+        .await
+        .map_err(WxFailure::for_app(caller.app))?;
+    Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "audit_id": audit_id })))
+}
+
+/// `GET /wxa/security/get_code_privacy_info`.
+pub async fn get_code_privacy_info(
+    State(state): State<AppState>,
+    WxCaller(caller): WxCaller,
+) -> Result<Json<Value>, WxFailure> {
+    let info = state.platform.code_privacy_info(caller.app).await.map_err(WxFailure::for_app(caller.app))?;
+    Ok(Json(json!({
+        "errcode": 0,
+        "errmsg": "ok",
+        "without_auth_list": info.without_auth,
+        "without_conf_list": info.without_conf,
+    })))
 }

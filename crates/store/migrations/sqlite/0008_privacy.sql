@@ -59,3 +59,26 @@ CREATE TABLE consent_events (
 
 CREATE INDEX consent_events_by_user ON consent_events (end_user_id, id);
 CREATE INDEX consent_events_by_app ON consent_events (app_id, id);
+
+-- Applications to use restricted privacy interfaces (wechat-api.md §6.4), reviewed by the
+-- operator's staff.
+CREATE TABLE privacy_interface_applications (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id      BIGINT NOT NULL REFERENCES apps (id),
+    api_name    TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    url_list    TEXT NOT NULL,
+    pic_list    TEXT NOT NULL,
+    video_list  TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    fail_reason TEXT,
+    applied_at  BIGINT NOT NULL,
+    decided_at  BIGINT,
+    decided_by  BIGINT REFERENCES developers (id)
+);
+
+CREATE INDEX privacy_interface_applications_by_app ON privacy_interface_applications (app_id, api_name, id);
+-- One application per interface under review at a time.
+CREATE UNIQUE INDEX privacy_interface_applications_one_applying
+    ON privacy_interface_applications (app_id, api_name) WHERE status = 'applying';
+CREATE INDEX privacy_interface_applications_by_status ON privacy_interface_applications (status, id);

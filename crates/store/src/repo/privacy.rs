@@ -3,6 +3,7 @@
 
 use super::*;
 use miniplat_core::privacy::consent::{Consent, ConsentAction, ConsentEvent, ScopeGrant};
+use miniplat_core::privacy::interfaces::{self, InterfaceApplication, InterfaceStatus};
 use miniplat_core::privacy::{PolicyDocument, PolicyKind, PrivacyExtFile, PrivacyPolicy};
 use miniplat_core::store::PrivacyStore;
 
@@ -86,6 +87,27 @@ fn insert_event(c: &mut dyn Conn, e: &ConsentEvent) -> StoreResult<()> {
         ],
     )?;
     Ok(())
+}
+
+const APPLICATION_COLUMNS: &str = "id, app_id, api_name, content, url_list, pic_list, video_list, status, \
+     fail_reason, applied_at, decided_at, decided_by";
+
+fn application(row: &Row) -> StoreResult<InterfaceApplication> {
+    let status = row.text(7);
+    Ok(InterfaceApplication {
+        id: row.int(0),
+        app: AppKey(row.int(1)),
+        api_name: row.text(2),
+        content: row.text(3),
+        url_list: json("url_list", &row.text(4))?,
+        pic_list: json("pic_list", &row.text(5))?,
+        video_list: json("video_list", &row.text(6))?,
+        status: InterfaceStatus::parse(&status).ok_or_else(|| corrupt("interface status", &status))?,
+        fail_reason: row.opt_text(8),
+        applied_at: row.int(9),
+        decided_at: row.opt_int(10),
+        decided_by: row.opt_int(11).map(DeveloperId),
+    })
 }
 
 #[async_trait]
@@ -296,6 +318,74 @@ impl PrivacyStore for SqlStore {
                 params![user.0, limit],
             )?;
             rows.iter().map(event).collect()
+        })
+        .await
+    }
+
+    async fn insert_interface_application(&self, a: &InterfaceApplication) -> StoreResult<i64> {
+        let a = a.clone();
+        self.write(move |c| {
+            // A partial unique index allows one application under review per interface.
+            let inserted = c.query_one(
+                "INSERT INTO privacy_interface_applications
+                 (app_id, api_name, content, url_list, pic_list, video_list, status, applied_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                params![
+                    a.app.0,
+                    a.api_name.clone(),
+                    a.content.clone(),
+                    to_json(&a.url_list),
+                    to_json(&a.pic_list),
+                    to_json(&a.video_list),
+                    a.status.as_str(),
+                    a.applied_at
+                ],
+            );
+            match inserted {
+                Ok(row) => Ok(row.int(0)),
+                Err(StoreError::UniqueViolation) => Err(StoreError::Refused(interfaces::ALREADY_APPLYING)),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+    }
+
+    async fn interface_applications(&self, app: AppKey) -> StoreResult<Vec<InterfaceApplication>> {
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {APPLICATION_COLUMNS} FROM privacy_interface_applications WHERE app_id = ? ORDER BY id DESC"
+            );
+            c.query(&sql, params![app.0])?.iter().map(application).collect()
+        })
+        .await
+    }
+
+    async fn pending_interface_applications(&self, limit: i64) -> StoreResult<Vec<InterfaceApplication>> {
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {APPLICATION_COLUMNS} FROM privacy_interface_applications WHERE status = ? ORDER BY id LIMIT ?"
+            );
+            c.query(&sql, params![InterfaceStatus::Applying.as_str(), limit])?.iter().map(application).collect()
+        })
+        .await
+    }
+
+    async fn decide_interface_application(
+        &self,
+        id: i64,
+        status: InterfaceStatus,
+        fail_reason: Option<&str>,
+        at: Timestamp,
+        by: DeveloperId,
+    ) -> StoreResult<bool> {
+        let fail_reason = fail_reason.map(str::to_owned);
+        self.write(move |c| {
+            let changed = c.exec(
+                "UPDATE privacy_interface_applications SET status = ?, fail_reason = ?, decided_at = ?, decided_by = ?
+                 WHERE id = ? AND status = ?",
+                params![status.as_str(), fail_reason, at, by.0, id, InterfaceStatus::Applying.as_str()],
+            )?;
+            Ok(changed == 1)
         })
         .await
     }
