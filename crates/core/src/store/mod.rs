@@ -9,6 +9,8 @@
 mod accounts;
 mod apps;
 mod codes;
+mod hosts;
+mod identities;
 mod platform;
 mod quota;
 mod tokens;
@@ -17,6 +19,8 @@ mod versions;
 pub use accounts::AccountStore;
 pub use apps::AppStore;
 pub use codes::{CodeStore, LinkStore};
+pub use hosts::HostStore;
+pub use identities::IdentityStore;
 pub use platform::PlatformStore;
 pub use quota::QuotaStore;
 pub use tokens::TokenStore;
@@ -29,14 +33,23 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::{
-        AccountStore, AppStore, CodeStore, LinkStore, PlatformStore, QuotaStore, Store, TokenStore,
-        VersionStore,
+        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, LinkStore, PlatformStore, QuotaStore,
+        Store, TokenStore, VersionStore,
     };
 }
 
 /// Everything the platform stores.
 pub trait Store:
-    PlatformStore + AccountStore + AppStore + TokenStore + QuotaStore + VersionStore + CodeStore + LinkStore
+    PlatformStore
+    + AccountStore
+    + AppStore
+    + TokenStore
+    + QuotaStore
+    + VersionStore
+    + CodeStore
+    + LinkStore
+    + HostStore
+    + IdentityStore
 {
 }
 
@@ -48,7 +61,9 @@ impl<
             + QuotaStore
             + VersionStore
             + CodeStore
-            + LinkStore,
+            + LinkStore
+            + HostStore
+            + IdentityStore,
     > Store for T
 {
 }

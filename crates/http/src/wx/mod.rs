@@ -7,6 +7,7 @@
 
 mod extract;
 mod links;
+mod login;
 mod qrcode;
 mod quota;
 mod testers;
@@ -50,6 +51,11 @@ pub fn router() -> Router<AppState> {
         .route("/wxa/bind_tester", post(testers::bind_tester).get(require_post))
         .route("/wxa/unbind_tester", post(testers::unbind_tester).get(require_post))
         .route("/wxa/memberauth", post(testers::member_auth).get(require_post))
+        .route("/sns/jscode2session", get(login::jscode2session))
+        .route("/wxa/checksession", get(login::check_session))
+        .route("/wxa/resetusersessionkey", get(login::reset_session_key))
+        .route("/wxa/business/getuserencryptkey", get(login::user_encrypt_key))
+        .route("/wxa/business/getuserphonenumber", post(login::phone_number).get(require_post))
 }
 
 tokio::task_local! {
@@ -151,7 +157,9 @@ fn json_response(body: String) -> Response {
 fn scrub_body(bytes: &Bytes) -> String {
     let text = match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Object(mut map)) => {
-            for key in ["secret", "appsecret", "component_appsecret", "session_key", "js_code", "code"] {
+            for key in
+                ["secret", "appsecret", "component_appsecret", "session_key", "js_code", "code", "signature"]
+            {
                 if let Some(value) = map.get_mut(key) {
                     *value = serde_json::Value::String("***".into());
                 }
