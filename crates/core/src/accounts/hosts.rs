@@ -29,7 +29,8 @@ pub struct Host {
     pub key: String,
     pub name: String,
     pub secret_hash: String,
-    pub created_by: DeveloperId,
+    /// The operator who registered it; `None` when registered on the command line.
+    pub created_by: Option<DeveloperId>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
 }
@@ -39,7 +40,7 @@ pub struct NewHost {
     pub key: String,
     pub name: String,
     pub secret_hash: String,
-    pub created_by: DeveloperId,
+    pub created_by: Option<DeveloperId>,
     pub created_at: Timestamp,
 }
 
@@ -97,17 +98,24 @@ impl Platform {
     pub async fn create_host(&self, actor: &Developer, name: &str) -> Result<CreatedHost> {
         ensure_operator(actor)?;
         actor.ensure_active()?;
+        self.register_host(Some(actor.id), name).await
+    }
+
+    /// Registers a native host for `created_by`, or from the command line (`None`), which has
+    /// the machine and needs no account.
+    pub async fn register_host(&self, created_by: Option<DeveloperId>, name: &str) -> Result<CreatedHost> {
         let name = check_host_name(name)?;
         let secret = miniplat_crypto::random::hex(16);
         let new = NewHost {
             key: format!("hk{}", miniplat_crypto::random::hex(8)),
             name,
             secret_hash: miniplat_crypto::sha256_hex(secret.as_bytes()),
-            created_by: actor.id,
+            created_by,
             created_at: self.clock.now(),
         };
         let host = self.store.create_host(&new).await?;
-        self.audit(Actor::Developer(actor.id), "host.create", &host.key, &host.name).await?;
+        let actor = created_by.map_or(Actor::System, Actor::Developer);
+        self.audit(actor, "host.create", &host.key, &host.name).await?;
         Ok(CreatedHost { host, secret })
     }
 
@@ -121,10 +129,15 @@ impl Platform {
     pub async fn revoke_host(&self, actor: &Developer, key: &str) -> Result<()> {
         ensure_operator(actor)?;
         actor.ensure_active()?;
+        self.withdraw_host(Some(actor.id), key).await
+    }
+
+    /// Revokes a host for `by`, or from the command line (`None`).
+    pub async fn withdraw_host(&self, by: Option<DeveloperId>, key: &str) -> Result<()> {
         if !self.store.revoke_host(key, self.clock.now()).await? {
             return Err(Error::NotFound("host"));
         }
-        self.audit(Actor::Developer(actor.id), "host.revoke", key, "").await
+        self.audit(by.map_or(Actor::System, Actor::Developer), "host.revoke", key, "").await
     }
 
     /// The live host whose key and secret these are; any mismatch is `Unauthenticated`.

@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod hosts;
 pub mod apps;
 pub mod auth;
 pub mod cookies;
@@ -74,4 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/developers/{id}/status", post(admin::set_status))
         .route("/admin/registration", get(admin::registration).post(admin::set_registration))
         .route("/admin/invitations", post(admin::invite))
+        .route("/admin/hosts", get(hosts::hosts).post(hosts::create_host))
+        .route("/admin/hosts/{key}/revoke", post(hosts::revoke_host))
+        .route("/admin/end-users/blocked", post(hosts::set_blocked))
 }

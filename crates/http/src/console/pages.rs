@@ -61,6 +61,7 @@ impl Chrome {
         if developer.is_operator() {
             items.push(("/admin/developers", "Developers", "admin-developers"));
             items.push(("/admin/registration", "Registration", "admin-registration"));
+            items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
         }
         Self {
             nav: items
@@ -279,6 +280,9 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "tester-removed" => "The tester was removed.",
         "upload-key-revoked" => "The upload key was revoked.",
         "link-revoked" => "The link was revoked; opening it now says it has expired.",
+        "host-revoked" => "The host was revoked; its secret no longer works.",
+        "user-blocked" => "The end user is blocked: logins to mini programs answer 40226.",
+        "user-unblocked" => "The end user is unblocked.",
         _ => return None,
     })
 }

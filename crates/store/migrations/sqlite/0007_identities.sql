@@ -5,13 +5,14 @@
 ALTER TABLE end_users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE end_users ADD COLUMN phone TEXT;
 
--- Native host apps registered by the operator; the secret is stored as SHA-256.
+-- Native host apps registered by an operator (created_by; NULL: on the command line); the
+-- secret is stored as SHA-256.
 CREATE TABLE hosts (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     host_key    TEXT NOT NULL UNIQUE,
     name        TEXT NOT NULL,
     secret_hash TEXT NOT NULL,
-    created_by  INTEGER NOT NULL REFERENCES developers(id),
+    created_by  INTEGER REFERENCES developers(id),
     created_at  INTEGER NOT NULL,
     revoked_at  INTEGER
 );

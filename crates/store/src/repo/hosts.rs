@@ -14,7 +14,7 @@ fn host(row: &Row) -> Host {
         key: row.text(1),
         name: row.text(2),
         secret_hash: row.text(3),
-        created_by: DeveloperId(row.int(4)),
+        created_by: row.opt_int(4).map(DeveloperId),
         created_at: row.int(5),
         revoked_at: row.opt_int(6),
     }
@@ -40,7 +40,7 @@ impl HostStore for SqlStore {
             );
             let row = c.query_one(
                 &sql,
-                params![new.key, new.name, new.secret_hash, new.created_by.0, new.created_at],
+                params![new.key, new.name, new.secret_hash, new.created_by.map(|d| d.0), new.created_at],
             )?;
             Ok(host(&row))
         })
