@@ -254,7 +254,8 @@ async fn admin(config: Config, command: AdminCommand, json_output: bool) -> anyh
                 "Registered host \"{}\".\n  host key:    {}\n  host secret: {}  (shown once: store it now)",
                 created.host.name, created.host.key, created.secret
             );
-            let value = json!({ "key": created.host.key, "name": created.host.name, "secret": created.secret });
+            let value =
+                json!({ "key": created.host.key, "name": created.host.name, "secret": created.secret });
             print(json_output, &value, &text);
         }
         AdminCommand::Host { command: HostCommand::List } => {
@@ -265,7 +266,14 @@ async fn admin(config: Config, command: AdminCommand, json_output: bool) -> anyh
                 .collect();
             let text = hosts
                 .iter()
-                .map(|h| format!("{}  {}{}", h.key, h.name, if h.revoked_at.is_some() { "  (revoked)" } else { "" }))
+                .map(|h| {
+                    format!(
+                        "{}  {}{}",
+                        h.key,
+                        h.name,
+                        if h.revoked_at.is_some() { "  (revoked)" } else { "" }
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             print(json_output, &json!({ "hosts": rows }), if text.is_empty() { "No hosts." } else { &text });

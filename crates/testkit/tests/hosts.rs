@@ -13,8 +13,9 @@ async fn operators_register_list_and_revoke_hosts_through_the_api() {
     for_each_backend(|app| async move {
         let (_, admin_key) = app.operator("ops@example.com").await;
         let (_, developer_key) = app.developer("dev@example.com").await;
-        let created =
-            app.json(Method::POST, "/api/v1/admin/hosts", Some(json!({ "name": "Super App" })), Some(&admin_key)).await;
+        let created = app
+            .json(Method::POST, "/api/v1/admin/hosts", Some(json!({ "name": "Super App" })), Some(&admin_key))
+            .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
         let created = created.json();
         let key = created["key"].as_str().unwrap().to_owned();
@@ -23,10 +24,13 @@ async fn operators_register_list_and_revoke_hosts_through_the_api() {
         assert_eq!(secret.len(), 32);
 
         // Only operators; names are checked.
-        let refused =
-            app.json(Method::POST, "/api/v1/admin/hosts", Some(json!({ "name": "Mine" })), Some(&developer_key)).await;
+        let refused = app
+            .json(Method::POST, "/api/v1/admin/hosts", Some(json!({ "name": "Mine" })), Some(&developer_key))
+            .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
-        let blank = app.json(Method::POST, "/api/v1/admin/hosts", Some(json!({ "name": " " })), Some(&admin_key)).await;
+        let blank = app
+            .json(Method::POST, "/api/v1/admin/hosts", Some(json!({ "name": " " })), Some(&admin_key))
+            .await;
         assert_eq!(blank.status, StatusCode::BAD_REQUEST);
 
         let listed = app.json(Method::GET, "/api/v1/admin/hosts", None, Some(&admin_key)).await.json();
@@ -39,18 +43,21 @@ async fn operators_register_list_and_revoke_hosts_through_the_api() {
         let upsert = |auth: String| {
             let app = &app;
             async move {
-                host_call(app, Method::PUT, "/host/v1/users/u1", json!({ "nickname": "U1" }), Some(&auth)).await
+                host_call(app, Method::PUT, "/host/v1/users/u1", json!({ "nickname": "U1" }), Some(&auth))
+                    .await
             }
         };
         assert_eq!(upsert(auth.clone()).await.status, StatusCode::CREATED);
         assert_eq!(upsert(auth.clone()).await.status, StatusCode::OK, "the second time updates");
-        let revoked = app.json(Method::DELETE, &format!("/api/v1/admin/hosts/{key}"), None, Some(&admin_key)).await;
+        let revoked =
+            app.json(Method::DELETE, &format!("/api/v1/admin/hosts/{key}"), None, Some(&admin_key)).await;
         assert_eq!(revoked.status, StatusCode::NO_CONTENT);
         let after = upsert(auth).await;
         assert_eq!(after.status, StatusCode::UNAUTHORIZED);
         assert_eq!(after.json()["error"]["code"], "unauthenticated");
         assert!(after.header("www-authenticate").is_some());
-        let again = app.json(Method::DELETE, &format!("/api/v1/admin/hosts/{key}"), None, Some(&admin_key)).await;
+        let again =
+            app.json(Method::DELETE, &format!("/api/v1/admin/hosts/{key}"), None, Some(&admin_key)).await;
         assert_eq!(again.status, StatusCode::NOT_FOUND);
     })
     .await;
@@ -69,7 +76,8 @@ async fn host_api_authentication_and_isolation() {
             Some("Basic !!!".to_owned()),
             Some(format!("Bearer {}", world.host_secret)),
         ] {
-            let response = host_call(&app, Method::POST, "/host/v1/login", body.clone(), auth.as_deref()).await;
+            let response =
+                host_call(&app, Method::POST, "/host/v1/login", body.clone(), auth.as_deref()).await;
             assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{auth:?}");
         }
 
@@ -79,9 +87,14 @@ async fn host_api_authentication_and_isolation() {
         let other_auth = basic(&other.host.key, &other.secret);
         let response = host_call(&app, Method::POST, "/host/v1/login", body.clone(), Some(&other_auth)).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{}", response.text());
-        let created =
-            host_call(&app, Method::PUT, "/host/v1/users/alice", json!({ "nickname": "Other Alice" }), Some(&other_auth))
-                .await;
+        let created = host_call(
+            &app,
+            Method::PUT,
+            "/host/v1/users/alice",
+            json!({ "nickname": "Other Alice" }),
+            Some(&other_auth),
+        )
+        .await;
         assert_eq!(created.status, StatusCode::CREATED);
         let mine = world.user_id(&app, "alice").await;
         let theirs = app.platform().host_user(&other.host, "alice").await.unwrap();
@@ -106,17 +119,30 @@ async fn host_api_authentication_and_isolation() {
 
         // Unknown mini programs, versions and env names.
         let unknown = json!({ "appid": "wx0000000000000000", "user": "alice", "env_version": "trial" });
-        assert_eq!(world.host(&app, Method::POST, "/host/v1/login", unknown).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            world.host(&app, Method::POST, "/host/v1/login", unknown).await.status,
+            StatusCode::NOT_FOUND
+        );
         let release = json!({ "appid": world.appid, "user": "alice" });
-        assert_eq!(world.host(&app, Method::POST, "/host/v1/login", release).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            world.host(&app, Method::POST, "/host/v1/login", release).await.status,
+            StatusCode::FORBIDDEN
+        );
         let bad_env = json!({ "appid": world.appid, "user": "alice", "env_version": "beta" });
-        assert_eq!(world.host(&app, Method::POST, "/host/v1/login", bad_env).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            world.host(&app, Method::POST, "/host/v1/login", bad_env).await.status,
+            StatusCode::BAD_REQUEST
+        );
 
         // Host users cannot sign in on the web, and their reserved addresses cannot sign up.
         let email = app.platform().end_user(mine).await.unwrap().email;
         assert!(email.as_str().ends_with(".host.invalid"), "{email}");
         assert!(app.platform().sign_in_end_user(email.as_str(), "!host-user", "client").await.is_err());
-        assert!(app.platform().sign_up_end_user("me@somewhere.invalid", "a long enough password", "Me").await.is_err());
+        assert!(app
+            .platform()
+            .sign_up_end_user("me@somewhere.invalid", "a long enough password", "Me")
+            .await
+            .is_err());
     })
     .await;
 }

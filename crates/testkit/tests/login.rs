@@ -5,7 +5,6 @@
 
 mod login_support;
 
-
 use miniplat_core::accounts::EndUserId;
 use miniplat_core::apps::AppId;
 use miniplat_crypto::open_data::session_signature;
@@ -67,11 +66,17 @@ async fn jscode2session_errors_follow_the_spec() {
         let grant = "grant_type=authorization_code";
         assert_errcode(&call(format!("appid={appid}&js_code={code}&{grant}")).await, 41004);
         assert_errcode(&call(format!("secret={secret}&js_code={code}&{grant}")).await, 41002);
-        assert_errcode(&call(format!("appid=wx0000000000000000&secret={secret}&js_code={code}&{grant}")).await, 40013);
+        assert_errcode(
+            &call(format!("appid=wx0000000000000000&secret={secret}&js_code={code}&{grant}")).await,
+            40013,
+        );
         assert_errcode(&call(format!("appid={appid}&secret=nothex&js_code={code}&{grant}")).await, 40125);
         let wrong = "0".repeat(32);
         assert_errcode(&call(format!("appid={appid}&secret={wrong}&js_code={code}&{grant}")).await, 40125);
-        assert_errcode(&call(format!("appid={appid}&secret={secret}&js_code={code}&grant_type=client_credential")).await, 40002);
+        assert_errcode(
+            &call(format!("appid={appid}&secret={secret}&js_code={code}&grant_type=client_credential")).await,
+            40002,
+        );
         assert_errcode(&call(format!("appid={appid}&secret={secret}&{grant}")).await, 41008);
         assert_errcode(&call(format!("appid={appid}&secret={secret}&js_code=made-up&{grant}")).await, 40029);
 
@@ -82,7 +87,8 @@ async fn jscode2session_errors_follow_the_spec() {
             40029,
         );
         // wechatpy sends an access_token too; it is ignored.
-        let ok = call(format!("appid={appid}&secret={secret}&js_code={code}&{grant}&access_token=whatever")).await;
+        let ok =
+            call(format!("appid={appid}&secret={secret}&js_code={code}&{grant}&access_token=whatever")).await;
         assert!(ok["openid"].is_string(), "{ok}");
 
         // Codes expire after 5 minutes.
@@ -105,7 +111,8 @@ async fn jscode2session_errors_follow_the_spec() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn logins_are_limited_per_user_per_minute() {
-    let app = TestApp::with_config(Backend::Sqlite, |config| config.platform.logins_per_user_per_minute = 2).await;
+    let app =
+        TestApp::with_config(Backend::Sqlite, |config| config.platform.logins_per_user_per_minute = 2).await;
     let world = World::new(&app).await;
     world.add_tester(&app, "bob").await;
     for _ in 0..2 {

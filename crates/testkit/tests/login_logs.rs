@@ -63,14 +63,18 @@ async fn no_session_key_code_or_signature_reaches_a_log_line_or_a_host() {
     let openid = session["openid"].as_str().unwrap().to_owned();
     let signature = session_signature(&key, b"");
     for path in ["/wxa/checksession", "/wxa/resetusersessionkey"] {
-        let uri = format!("{path}?access_token={token}&openid={openid}&signature={signature}&sig_method=hmac_sha256");
+        let uri = format!(
+            "{path}?access_token={token}&openid={openid}&signature={signature}&sig_method=hmac_sha256"
+        );
         let answer = app.get(&uri).await.json();
         if let Some(new_key) = answer["session_key"].as_str() {
             secrets.push(new_key.to_owned());
         }
     }
     // A failing signed call is recorded for rid/get; its URL must be scrubbed too.
-    let bad = format!("/wxa/checksession?access_token={token}&openid={openid}&signature={signature}&sig_method=hmac_sha256");
+    let bad = format!(
+        "/wxa/checksession?access_token={token}&openid={openid}&signature={signature}&sig_method=hmac_sha256"
+    );
     assert_errcode(&app.get(&bad).await.json(), 87009);
     let code2 = world.login_code(&app, "alice").await;
     let session2 = world.code2session(&app, &code2).await;
@@ -95,10 +99,16 @@ async fn no_session_key_code_or_signature_reaches_a_log_line_or_a_host() {
     for secret in &secrets {
         assert!(!log.contains(secret.as_str()), "a secret reached the log: {secret}\n{log}");
         for answer in &host_answers {
-            assert!(!answer.contains(secret.as_str()) || answer.contains(&format!("\"code\":\"{secret}\"")), "{secret} in {answer}");
+            assert!(
+                !answer.contains(secret.as_str()) || answer.contains(&format!("\"code\":\"{secret}\"")),
+                "{secret} in {answer}"
+            );
         }
     }
     for answer in &host_answers {
-        assert!(!answer.contains("session_key") && !answer.contains(&session["session_key"].as_str().unwrap()[..20]));
+        assert!(
+            !answer.contains("session_key")
+                && !answer.contains(&session["session_key"].as_str().unwrap()[..20])
+        );
     }
 }

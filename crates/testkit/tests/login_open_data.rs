@@ -54,9 +54,13 @@ async fn the_profile_and_phone_number_reach_the_server_signed_and_encrypted() {
         assert_eq!(phone.status, StatusCode::OK, "{}", phone.text());
         let phone = phone.json();
         let code = phone["code"].as_str().unwrap();
-        let legacy =
-            decrypt_open_data(key, phone["iv"].as_str().unwrap(), phone["encryptedData"].as_str().unwrap(), &world.appid)
-                .unwrap();
+        let legacy = decrypt_open_data(
+            key,
+            phone["iv"].as_str().unwrap(),
+            phone["encryptedData"].as_str().unwrap(),
+            &world.appid,
+        )
+        .unwrap();
         assert_eq!(legacy["purePhoneNumber"], "13800138000");
 
         let token = world.token(&app).await;
@@ -85,7 +89,8 @@ async fn the_profile_and_phone_number_reach_the_server_signed_and_encrypted() {
         assert_errcode(&phone_number(&app, &token, json!({ "code": late["code"] })).await, 40029);
 
         // A user without a phone number gets no code.
-        let cleared = world.host(&app, Method::PUT, "/host/v1/users/alice", json!({ "nickname": "alice" })).await;
+        let cleared =
+            world.host(&app, Method::PUT, "/host/v1/users/alice", json!({ "nickname": "alice" })).await;
         assert_eq!(cleared.status, StatusCode::OK);
         let none = world.host(&app, Method::POST, "/host/v1/phone-code", for_alice).await;
         assert_eq!(none.status, StatusCode::BAD_REQUEST, "{}", none.text());
@@ -109,20 +114,31 @@ async fn the_web_host_logs_its_signed_in_users_in() {
     for_each_backend(|app| async move {
         let world = World::new(&app).await;
         let platform = app.platform();
-        let ann = platform.sign_up_end_user("ann@example.com", "a long enough password", "Ann").await.unwrap();
+        let ann =
+            platform.sign_up_end_user("ann@example.com", "a long enough password", "Ann").await.unwrap();
         let opened = platform.open_session(AccountRef::EndUser(ann.id)).await.unwrap();
         let (cookie, csrf) = (opened.cookie_value, opened.session.csrf_token);
         let token = world.token(&app).await;
         let bound = app
-            .json(Method::POST, &format!("/wxa/bind_tester?access_token={token}"), Some(json!({ "wechatid": "ann@example.com" })), None)
+            .json(
+                Method::POST,
+                &format!("/wxa/bind_tester?access_token={token}"),
+                Some(json!({ "wechatid": "ann@example.com" })),
+                None,
+            )
             .await;
         assert_eq!(bound.json()["errcode"], 0);
         let body = json!({ "appid": world.appid, "env_version": "trial" });
 
         // Without the CSRF header, or signed out: refused.
-        assert_eq!(web_post(&app, "/host/web/login", &cookie, None, body.clone()).await.status, StatusCode::FORBIDDEN);
         assert_eq!(
-            web_post(&app, "/host/web/login", &cookie, Some("0".repeat(32).as_str()), body.clone()).await.status,
+            web_post(&app, "/host/web/login", &cookie, None, body.clone()).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            web_post(&app, "/host/web/login", &cookie, Some("0".repeat(32).as_str()), body.clone())
+                .await
+                .status,
             StatusCode::FORBIDDEN
         );
         assert_eq!(
@@ -133,9 +149,13 @@ async fn the_web_host_logs_its_signed_in_users_in() {
         let login = web_post(&app, "/host/web/login", &cookie, Some(&csrf), body.clone()).await;
         assert_eq!(login.status, StatusCode::OK, "{}", login.text());
         let session = world.code2session(&app, login.json()["code"].as_str().unwrap()).await;
-        assert_eq!(session["openid"], platform.openid(&miniplat_core::apps::AppId::parse(&world.appid).unwrap(), ann.id));
+        assert_eq!(
+            session["openid"],
+            platform.openid(&miniplat_core::apps::AppId::parse(&world.appid).unwrap(), ann.id)
+        );
 
-        let profile = web_post(&app, "/host/web/user-profile", &cookie, Some(&csrf), body.clone()).await.json();
+        let profile =
+            web_post(&app, "/host/web/user-profile", &cookie, Some(&csrf), body.clone()).await.json();
         assert_eq!(profile["userInfo"]["nickName"], "Ann");
         // Ann has no phone number yet; the profile form sets one.
         let phone = web_post(&app, "/host/web/phone-code", &cookie, Some(&csrf), body.clone()).await;

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::check_password_rules;
-use super::phone::Phone;
 use super::developers::email_conflict;
+use super::phone::Phone;
 use super::sign_in::{judge, SignInState, Verdict};
 use crate::audit::Actor;
 use crate::email::Email;

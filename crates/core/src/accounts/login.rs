@@ -122,7 +122,9 @@ impl Platform {
             Access::Open => Ok(app),
             Access::NotReleased => Err(Error::forbidden("the mini program has no released version")),
             Access::NoTrialVersion => Err(Error::forbidden("the mini program has no trial version")),
-            Access::NotPermitted => Err(Error::forbidden("this version of the mini program is not open to the user")),
+            Access::NotPermitted => {
+                Err(Error::forbidden("this version of the mini program is not open to the user"))
+            }
         }
     }
 
@@ -185,7 +187,9 @@ impl Platform {
             return Err(WxError::code_blocked());
         }
         let now = self.clock.now();
-        self.login_limiter.attempt(&user.id.0.to_string(), now).map_err(|_| WxError::minute_quota_reached())?;
+        self.login_limiter
+            .attempt(&user.id.0.to_string(), now)
+            .map_err(|_| WxError::minute_quota_reached())?;
         let session_key = miniplat_crypto::open_data::new_session_key();
         let login = ServiceUser {
             app: app.key,
@@ -231,7 +235,10 @@ impl Platform {
         if request.sig_method != Some("hmac_sha256") {
             return Err(WxError::invalid_sig_method());
         }
-        let openid = request.openid.filter(|o| !o.is_empty()).ok_or_else(|| WxError::invalid_args("openid missing"))?;
+        let openid = request
+            .openid
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| WxError::invalid_args("openid missing"))?;
         let signature = request.signature.unwrap_or_default();
         let service_user = self
             .store
@@ -275,8 +282,8 @@ impl Platform {
 
     fn encrypt_key(&self, service_user: &ServiceUser, version: i64, now: Timestamp) -> EncryptKey {
         let derive = |label: &[u8]| {
-            let mut mac =
-                Hmac::<Sha256>::new_from_slice(&self.login_keys.encrypt_keys).expect("HMAC takes any key length");
+            let mut mac = Hmac::<Sha256>::new_from_slice(&self.login_keys.encrypt_keys)
+                .expect("HMAC takes any key length");
             mac.update(&service_user.app.0.to_be_bytes());
             mac.update(&service_user.user.0.to_be_bytes());
             mac.update(&version.to_be_bytes());

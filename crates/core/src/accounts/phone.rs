@@ -17,9 +17,8 @@ impl Phone {
     /// Accepts `+86 13800138000`, `+86-138 0013 8000`, `0086 13800138000`: the country code,
     /// then a space or hyphen, then the national number (spaces and hyphens inside are ignored).
     pub fn parse(raw: &str) -> Result<Self> {
-        let invalid = || {
-            Error::invalid("phone", "must be a country code and a number, for example +86 13800138000")
-        };
+        let invalid =
+            || Error::invalid("phone", "must be a country code and a number, for example +86 13800138000");
         let raw = raw.trim();
         let rest = raw.strip_prefix('+').or_else(|| raw.strip_prefix("00")).ok_or_else(invalid)?;
         let (country_code, national) = rest.split_once([' ', '-']).ok_or_else(invalid)?;

@@ -85,7 +85,12 @@ impl Platform {
     }
 
     /// `wx.getUserProfile`: the user's public profile, signed and encrypted for the mini program.
-    pub async fn user_profile_data(&self, appid: &str, env: EnvVersion, user: &EndUser) -> Result<ProfileData> {
+    pub async fn user_profile_data(
+        &self,
+        appid: &str,
+        env: EnvVersion,
+        user: &EndUser,
+    ) -> Result<ProfileData> {
         let (app, service_user, session_key) = self.open_data_context(appid, env, user).await?;
         // Location and gender are not collected here; WeChat sends the same neutral defaults.
         let user_info = json!({
@@ -109,7 +114,8 @@ impl Platform {
     /// The `getPhoneNumber` button: a single-use, 5-minute code for the user's phone number in
     /// this mini program, and the legacy `encryptedData` of it.
     pub async fn mint_phone_code(&self, appid: &str, env: EnvVersion, user: &EndUser) -> Result<PhoneCode> {
-        let phone = user.phone.clone().ok_or_else(|| Error::invalid("phone", "the user has no phone number"))?;
+        let phone =
+            user.phone.clone().ok_or_else(|| Error::invalid("phone", "the user has no phone number"))?;
         let (app, _, session_key) = self.open_data_context(appid, env, user).await?;
         let code = self.mint_code(CodeKind::Phone, app.key, user.id).await?;
         let legacy = json!({
@@ -135,7 +141,11 @@ impl Platform {
         }
         let expected_user = match openid.filter(|o| !o.is_empty()) {
             Some(openid) => Some(
-                self.store.service_user_by_openid(caller.app, openid).await?.ok_or_else(WxError::invalid_code)?.user,
+                self.store
+                    .service_user_by_openid(caller.app, openid)
+                    .await?
+                    .ok_or_else(WxError::invalid_code)?
+                    .user,
             ),
             None => None,
         };

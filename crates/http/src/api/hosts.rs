@@ -23,7 +23,12 @@ pub struct HostView {
 
 impl From<&Host> for HostView {
     fn from(host: &Host) -> Self {
-        Self { key: host.key.clone(), name: host.name.clone(), created_at: host.created_at, revoked_at: host.revoked_at }
+        Self {
+            key: host.key.clone(),
+            name: host.name.clone(),
+            created_at: host.created_at,
+            revoked_at: host.revoked_at,
+        }
     }
 }
 
@@ -54,7 +59,10 @@ pub struct BlockedView {
 
 #[utoipa::path(get, path = "/api/v1/admin/hosts", tag = "admin", security(("api_key" = [])),
     responses((status = 200, body = HostList), (status = 403, body = super::error::ErrorEnvelope)))]
-pub async fn list_hosts(State(state): State<AppState>, caller: Authorized<Admin>) -> Result<Json<HostList>, ApiError> {
+pub async fn list_hosts(
+    State(state): State<AppState>,
+    caller: Authorized<Admin>,
+) -> Result<Json<HostList>, ApiError> {
     let hosts = state.platform.hosts(&caller.developer).await?;
     Ok(Json(HostList { hosts: hosts.iter().map(HostView::from).collect() }))
 }

@@ -10,7 +10,9 @@ use serde::Deserialize;
 
 use super::auth::NoticeQuery;
 use super::csrf::Posted;
-use super::pages::{form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult};
+use super::pages::{
+    form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult,
+};
 use super::session::Operator;
 use crate::AppState;
 
@@ -68,7 +70,11 @@ async fn hosts_page(state: &AppState, operator: &Operator) -> Result<HostsPage, 
     })
 }
 
-pub async fn hosts(State(state): State<AppState>, operator: Operator, Query(query): Query<NoticeQuery>) -> PageResult {
+pub async fn hosts(
+    State(state): State<AppState>,
+    operator: Operator,
+    Query(query): Query<NoticeQuery>,
+) -> PageResult {
     let mut page_view = hosts_page(&state, &operator).await?;
     page_view.notice = notice_text(query.notice.as_deref());
     Ok(page(&page_view))
@@ -120,7 +126,8 @@ pub struct BlockForm {
 async fn end_user_named(state: &AppState, name: &str) -> Result<EndUserId, Error> {
     let name = name.trim();
     if let Some(id) = name.strip_prefix('#') {
-        let id = id.parse().map_err(|_| Error::invalid("user", "must be an email or # and an end-user id"))?;
+        let id =
+            id.parse().map_err(|_| Error::invalid("user", "must be an email or # and an end-user id"))?;
         return Ok(state.platform.end_user(EndUserId(id)).await?.id);
     }
     let email = Email::parse(name)?;

@@ -11,12 +11,12 @@
 
 pub mod account;
 pub mod admin;
-pub mod hosts;
 pub mod apps;
 pub mod auth;
 pub mod cookies;
 pub mod csrf;
 pub mod dashboard;
+pub mod hosts;
 pub mod members;
 pub mod pages;
 pub mod session;

@@ -59,8 +59,12 @@ impl FromRequestParts<AppState> for WebHostUser {
             .ok_or_else(|| ApiError::from(Error::Unauthenticated).into_response())?;
         let given = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
         if !token_matches(given, &signed_in.session.csrf_token) {
-            return Err(ApiError::http(StatusCode::FORBIDDEN, "csrf_rejected", "missing or wrong X-CSRF-Token")
-                .into_response());
+            return Err(ApiError::http(
+                StatusCode::FORBIDDEN,
+                "csrf_rejected",
+                "missing or wrong X-CSRF-Token",
+            )
+            .into_response());
         }
         Ok(Self(signed_in.user))
     }

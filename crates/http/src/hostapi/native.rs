@@ -24,6 +24,8 @@ pub struct UserBody {
 pub struct UserAnswer {
     user: String,
     created: bool,
+    /// The user's handle where the WeChat API names end users (`bind_tester`'s `wechatid`).
+    wechatid: String,
 }
 
 /// `PUT /host/v1/users/{user}`: creates the host's user or updates its nickname and phone.
@@ -34,9 +36,9 @@ pub async fn upsert_user(
     ApiJson(body): ApiJson<UserBody>,
 ) -> Result<(StatusCode, Json<UserAnswer>), ApiError> {
     let phone = body.phone.as_deref().unwrap_or_default();
-    let (_, created) = state.platform.upsert_host_user(&host, &user, &body.nickname, phone).await?;
+    let (end_user, created) = state.platform.upsert_host_user(&host, &user, &body.nickname, phone).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(UserAnswer { user, created })))
+    Ok((status, Json(UserAnswer { user, created, wechatid: end_user.email.to_string() })))
 }
 
 /// A request naming a mini program and one of the host's users.

@@ -31,7 +31,11 @@ pub async fn jscode2session(
         grant_type: query.get("grant_type"),
     };
     let (_, session) = state.platform.code_to_session(request).await?;
-    Ok(Json(SessionBody { openid: session.openid, session_key: session.session_key, unionid: session.unionid }))
+    Ok(Json(SessionBody {
+        openid: session.openid,
+        session_key: session.session_key,
+        unionid: session.unionid,
+    }))
 }
 
 fn signed(query: &WxQuery) -> SignedRequest<'_> {
@@ -109,7 +113,10 @@ pub async fn phone_number(
     WxJson(body): WxJson<PhoneNumberRequest>,
 ) -> Result<Json<Value>, WxFailure> {
     let fail = WxFailure::for_app(caller.app);
-    let code = body.code.filter(|c| !c.is_empty()).ok_or_else(|| fail(miniplat_core::wx::WxError::missing_code()))?;
+    let code = body
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| fail(miniplat_core::wx::WxError::missing_code()))?;
     let info = state
         .platform
         .phone_number(&caller, &code, body.openid.as_deref())

@@ -101,7 +101,13 @@ impl HostStore for SqlStore {
             );
             let row = c.query_one(
                 &sql,
-                params![new.email.as_str(), new.password_hash.clone(), new.nickname.clone(), new.created_at, phone],
+                params![
+                    new.email.as_str(),
+                    new.password_hash.clone(),
+                    new.nickname.clone(),
+                    new.created_at,
+                    phone
+                ],
             )?;
             let user = end_user(&row)?;
             claim_email(c, &user.email, "end_user", user.id.0)?;

@@ -26,7 +26,8 @@ fn service_user(row: &Row) -> ServiceUser {
 impl IdentityStore for SqlStore {
     async fn set_end_user_blocked(&self, user: EndUserId, blocked: bool) -> StoreResult<bool> {
         self.write(move |c| {
-            Ok(c.exec("UPDATE end_users SET blocked = ? WHERE id = ?", params![i64::from(blocked), user.0])? == 1)
+            Ok(c.exec("UPDATE end_users SET blocked = ? WHERE id = ?", params![i64::from(blocked), user.0])?
+                == 1)
         })
         .await
     }
@@ -109,7 +110,8 @@ impl IdentityStore for SqlStore {
     async fn service_user_by_openid(&self, app: AppKey, openid: &str) -> StoreResult<Option<ServiceUser>> {
         let openid = openid.to_owned();
         self.read(move |c| {
-            let sql = format!("SELECT {SERVICE_USER_COLUMNS} FROM service_users WHERE openid = ? AND app_id = ?");
+            let sql =
+                format!("SELECT {SERVICE_USER_COLUMNS} FROM service_users WHERE openid = ? AND app_id = ?");
             Ok(c.query_opt(&sql, params![openid, app.0])?.as_ref().map(service_user))
         })
         .await
@@ -117,8 +119,9 @@ impl IdentityStore for SqlStore {
 
     async fn service_user(&self, app: AppKey, user: EndUserId) -> StoreResult<Option<ServiceUser>> {
         self.read(move |c| {
-            let sql =
-                format!("SELECT {SERVICE_USER_COLUMNS} FROM service_users WHERE app_id = ? AND end_user_id = ?");
+            let sql = format!(
+                "SELECT {SERVICE_USER_COLUMNS} FROM service_users WHERE app_id = ? AND end_user_id = ?"
+            );
             Ok(c.query_opt(&sql, params![app.0, user.0])?.as_ref().map(service_user))
         })
         .await

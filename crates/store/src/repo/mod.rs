@@ -83,7 +83,10 @@ pub(super) fn end_user(row: &Row) -> StoreResult<EndUser> {
         avatar_key: row.opt_text(4),
         sign_in: SignInState { failed_sign_ins: row.int(5), locked_until: row.opt_int(6) },
         created_at: row.int(7),
-        phone: row.opt_text(8).map(|text| Phone::from_stored(&text).ok_or_else(|| corrupt("phone", &text))).transpose()?,
+        phone: row
+            .opt_text(8)
+            .map(|text| Phone::from_stored(&text).ok_or_else(|| corrupt("phone", &text)))
+            .transpose()?,
         blocked: row.bool(9),
     })
 }

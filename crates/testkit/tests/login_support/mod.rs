@@ -53,7 +53,12 @@ impl World {
     /// mini programs.
     pub async fn add_tester(&self, app: &TestApp, name: &str) {
         let response = self
-            .host(app, Method::PUT, &format!("/host/v1/users/{name}"), json!({ "nickname": name, "phone": "+86 13800138000" }))
+            .host(
+                app,
+                Method::PUT,
+                &format!("/host/v1/users/{name}"),
+                json!({ "nickname": name, "phone": "+86 13800138000" }),
+            )
             .await;
         assert!(response.status.is_success(), "{}", response.text());
         let user = self.user_id(app, name).await;
@@ -118,7 +123,8 @@ pub async fn host_call(
     body: Value,
     authorization: Option<&str>,
 ) -> TestResponse {
-    let mut request = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+    let mut request =
+        Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
     if let Some(value) = authorization {
         request = request.header(header::AUTHORIZATION, value);
     }
