@@ -21,6 +21,8 @@ pub struct PlatformConfig {
     pub sign_in_attempts_per_minute: u32,
     /// Verification and password-reset emails per address per minute.
     pub account_emails_per_minute: u32,
+    /// `jscode2session` logins per end user per minute (45011 beyond; WeChat documents 100).
+    pub logins_per_user_per_minute: u32,
     /// Cookie session lifetime.
     pub session_ttl_secs: i64,
     pub email_verification_ttl_secs: i64,
@@ -75,6 +77,7 @@ impl Default for PlatformConfig {
             lockout_secs: 15 * 60,
             sign_in_attempts_per_minute: 20,
             account_emails_per_minute: 3,
+            logins_per_user_per_minute: 100,
             session_ttl_secs: 7 * 86_400,
             email_verification_ttl_secs: 2 * 86_400,
             password_reset_ttl_secs: 3600,

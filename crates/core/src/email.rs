@@ -42,6 +42,21 @@ impl Email {
         }
     }
 
+    /// An address someone signs up with: valid, and not in the reserved `.invalid` domain
+    /// (RFC 6761), which holds the addresses of users that native hosts created.
+    pub fn parse_deliverable(raw: &str) -> Result<Self> {
+        let email = Self::parse(raw)?;
+        if email.is_reserved() {
+            return Err(Error::invalid("email", "is not a deliverable email address"));
+        }
+        Ok(email)
+    }
+
+    /// True for addresses in the `.invalid` top-level domain, which no mail reaches.
+    pub fn is_reserved(&self) -> bool {
+        self.0.ends_with(".invalid")
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use miniplat_crypto::seal::{MasterKey, Sealer};
 use miniplat_crypto::signed::LinkSigner;
 
+use crate::accounts::identities::IdentityKeys;
+use crate::accounts::login::LoginKeys;
 use crate::accounts::sign_in::AttemptLimiter;
 use crate::blobs::Blobs;
 use crate::clock::Clock;
@@ -34,6 +36,12 @@ pub struct Platform {
     pub(crate) stable_token_key: [u8; 32],
     /// Derives testers' `userstr`s.
     pub(crate) tester_key: [u8; 32],
+    /// Derive openids and unionids.
+    pub(crate) identity_keys: IdentityKeys,
+    /// Seal session keys; derive user encrypt keys.
+    pub(crate) login_keys: LoginKeys,
+    /// `jscode2session` logins per end user (45011).
+    pub(crate) login_limiter: AttemptLimiter,
     pub(crate) sign_in_limiter: AttemptLimiter,
     /// Account emails (verification, reset) per address.
     pub(crate) mail_limiter: AttemptLimiter,
@@ -56,6 +64,15 @@ impl Platform {
             subject_sealer: master_key.sealer("subject-details"),
             stable_token_key: master_key.derive("stable-access-token"),
             tester_key: master_key.derive("tester-userstr"),
+            identity_keys: IdentityKeys {
+                openid: master_key.derive("openid"),
+                unionid: master_key.derive("unionid"),
+            },
+            login_keys: LoginKeys {
+                session_keys: master_key.sealer("session-key"),
+                encrypt_keys: master_key.derive("user-encrypt-key"),
+            },
+            login_limiter: AttemptLimiter::new(config.logins_per_user_per_minute),
             sign_in_limiter: AttemptLimiter::new(config.sign_in_attempts_per_minute),
             mail_limiter: AttemptLimiter::new(config.account_emails_per_minute),
             tokens: TokenCache::default(),

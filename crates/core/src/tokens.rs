@@ -134,10 +134,21 @@ impl Platform {
         if request.grant_type != Some("client_credential") {
             return Err(WxError::invalid_grant_type());
         }
-        let appid = request.appid.filter(|a| !a.is_empty()).ok_or_else(WxError::missing_appid)?;
+        self.app_by_credentials(request.appid, request.secret, wrong_secret).await
+    }
+
+    /// Resolves and checks an appid and AppSecret pair (41002, 40013, 41004, 40125 for a
+    /// malformed secret, `wrong_secret` for one that does not match).
+    pub(crate) async fn app_by_credentials(
+        &self,
+        appid: Option<&str>,
+        secret: Option<&str>,
+        wrong_secret: fn() -> WxError,
+    ) -> Result<App, WxError> {
+        let appid = appid.filter(|a| !a.is_empty()).ok_or_else(WxError::missing_appid)?;
         let appid = AppId::parse(appid).ok_or_else(WxError::invalid_appid)?;
         let app = self.store.app_by_appid(&appid).await?.ok_or_else(WxError::invalid_appid)?;
-        let secret = request.secret.filter(|s| !s.is_empty()).ok_or_else(WxError::missing_secret)?;
+        let secret = secret.filter(|s| !s.is_empty()).ok_or_else(WxError::missing_secret)?;
         if !is_well_formed_secret(secret) {
             return Err(WxError::invalid_appsecret());
         }

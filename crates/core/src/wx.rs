@@ -173,6 +173,31 @@ impl WxError {
     pub fn no_live_privacy_guide() -> Self {
         Self::new(86074, "no privacy guide is live; set privacy_ver 2 and release a version")
     }
+    pub fn invalid_code() -> Self {
+        Self::new(40029, "invalid code")
+    }
+    pub fn code_been_used() -> Self {
+        Self::new(40163, "code been used")
+    }
+    pub fn code_blocked() -> Self {
+        Self::new(40226, "code blocked, high risk user")
+    }
+    pub fn missing_code() -> Self {
+        Self::new(41008, "missing code")
+    }
+    /// A phone-number code minted for another mini program.
+    pub fn code_of_other_appid() -> Self {
+        Self::new(40013, "invalid appid, the code was not issued to this appid")
+    }
+    pub fn session_key_missing() -> Self {
+        Self::new(87007, "session_key is not existed or expired")
+    }
+    pub fn invalid_sig_method() -> Self {
+        Self::new(87008, "invalid sig_method")
+    }
+    pub fn invalid_signature() -> Self {
+        Self::new(87009, "invalid signature")
+    }
 }
 
 impl From<crate::error::Error> for WxError {

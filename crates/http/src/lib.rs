@@ -4,7 +4,9 @@
 //!   `{errcode, errmsg}`;
 //! - [`api`]: the platform API `/api/v1`, bearer API keys, one JSON error envelope;
 //! - [`console`]: the web console for developers and operators (`/console`, `/admin`);
-//! - [`host`]: the web host for end users (`/`), including public profile pages.
+//! - [`host`]: the web host for end users (`/`), including public profile pages;
+//! - [`hostapi`]: the Host API (`/host/v1`, `/host/web`): login codes and open data that hosts
+//!   fetch for their users.
 //!
 //! [`router`] assembles them with the shared middleware: request ids, security headers, body
 //! limits, and request logging that never records secrets.
@@ -14,6 +16,7 @@ mod assets;
 mod client;
 pub mod console;
 pub mod host;
+pub mod hostapi;
 mod middleware;
 pub mod wx;
 
@@ -57,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .merge(console::router())
         .merge(host::router())
+        .merge(hostapi::router())
         .merge(assets::router())
         .route("/healthz", axum::routing::get(healthz))
         .fallback(host::not_found)

@@ -33,6 +33,8 @@ const SECRET_PARAMS: &[&str] = &[
     "component_access_token",
     "js_code",
     "code",
+    "session_key",
+    "signature",
     "token",
     "invitation",
 ];
@@ -127,6 +129,8 @@ mod tests {
         assert_eq!(scrub_uri(&uri), "/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=***");
         let uri: Uri = "/sns/jscode2session?js_code=x&access_token=y".parse().unwrap();
         assert_eq!(scrub_uri(&uri), "/sns/jscode2session?js_code=***&access_token=***");
+        let uri: Uri = "/wxa/checksession?openid=o1&signature=abc&sig_method=hmac_sha256".parse().unwrap();
+        assert_eq!(scrub_uri(&uri), "/wxa/checksession?openid=o1&signature=***&sig_method=hmac_sha256");
         assert_eq!(scrub_path_secrets("/console/verify/abc.def"), "/console/verify/***");
     }
 }

@@ -71,6 +71,21 @@ pub enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// Native host apps (the Host API's clients).
+    Host {
+        #[command(subcommand)]
+        command: HostCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HostCommand {
+    /// Register a native host; prints its key and secret (shown once).
+    Create { name: String },
+    /// List registered hosts.
+    List,
+    /// Revoke a host: its secret stops working at once.
+    Revoke { key: String },
 }
 
 #[derive(Subcommand)]
@@ -232,6 +247,40 @@ async fn admin(config: Config, command: AdminCommand, json_output: bool) -> anyh
                 &json!({ "link": link }),
                 &format!("One-time sign-in link (24 hours):\n  {link}"),
             );
+        }
+        AdminCommand::Host { command: HostCommand::Create { name } } => {
+            let created = platform.register_host(None, &name).await?;
+            let text = format!(
+                "Registered host \"{}\".\n  host key:    {}\n  host secret: {}  (shown once: store it now)",
+                created.host.name, created.host.key, created.secret
+            );
+            let value =
+                json!({ "key": created.host.key, "name": created.host.name, "secret": created.secret });
+            print(json_output, &value, &text);
+        }
+        AdminCommand::Host { command: HostCommand::List } => {
+            let hosts = platform.store.list_hosts().await?;
+            let rows: Vec<_> = hosts
+                .iter()
+                .map(|h| json!({ "key": h.key, "name": h.name, "created_at": h.created_at, "revoked_at": h.revoked_at }))
+                .collect();
+            let text = hosts
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{}  {}{}",
+                        h.key,
+                        h.name,
+                        if h.revoked_at.is_some() { "  (revoked)" } else { "" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(json_output, &json!({ "hosts": rows }), if text.is_empty() { "No hosts." } else { &text });
+        }
+        AdminCommand::Host { command: HostCommand::Revoke { key } } => {
+            platform.withdraw_host(None, &key).await?;
+            print(json_output, &json!({ "revoked": key }), &format!("Revoked host {key}."));
         }
     }
     Ok(())

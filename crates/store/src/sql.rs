@@ -98,6 +98,13 @@ impl Row {
             other => panic!("column {index} is not text: {other:?}"),
         }
     }
+    pub fn opt_blob(&self, index: usize) -> Option<Vec<u8>> {
+        match &self.0[index] {
+            Value::Blob(v) => v.clone(),
+            Value::Int(None) | Value::Text(None) => None,
+            other => panic!("column {index} is not a blob: {other:?}"),
+        }
+    }
     pub fn blob(&self, index: usize) -> Vec<u8> {
         match &self.0[index] {
             Value::Blob(Some(v)) => v.clone(),

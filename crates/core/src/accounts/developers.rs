@@ -155,7 +155,7 @@ impl Platform {
         password: &str,
         invitation: Option<&str>,
     ) -> Result<Developer> {
-        let email = Email::parse(email)?;
+        let email = Email::parse_deliverable(email)?;
         match self.registration_mode().await? {
             RegistrationMode::Open => {}
             RegistrationMode::Closed => return Err(Error::RegistrationClosed),

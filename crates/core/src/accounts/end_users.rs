@@ -1,9 +1,12 @@
-//! End-user accounts on the web host: the identities testers, logins and consents attach to.
+//! End-user accounts: the identities testers, logins and consents attach to. People sign up on
+//! the web host; native hosts create theirs through the Host API ([`super::hosts`]), with a
+//! reserved address that no mail reaches and a password nobody can enter.
 
 use serde::{Deserialize, Serialize};
 
 use super::check_password_rules;
 use super::developers::email_conflict;
+use super::phone::Phone;
 use super::sign_in::{judge, SignInState, Verdict};
 use crate::audit::Actor;
 use crate::email::Email;
@@ -25,6 +28,10 @@ pub struct EndUser {
     pub avatar_key: Option<String>,
     pub sign_in: SignInState,
     pub created_at: Timestamp,
+    /// Shared with a mini program only through `getPhoneNumber`.
+    pub phone: Option<Phone>,
+    /// Set by the operator: the user cannot log in to mini programs (40226).
+    pub blocked: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +54,7 @@ pub fn check_nickname(nickname: &str) -> Result<String> {
 
 impl Platform {
     pub async fn sign_up_end_user(&self, email: &str, password: &str, nickname: &str) -> Result<EndUser> {
-        let email = Email::parse(email)?;
+        let email = Email::parse_deliverable(email)?;
         check_password_rules(password)?;
         let nickname = check_nickname(nickname)?;
         let new = NewEndUser {
@@ -93,15 +100,18 @@ impl Platform {
         self.store.end_user_by_id(id).await?.ok_or(Error::NotFound("end user"))
     }
 
-    /// Updates the profile; `avatar` is an image upload checked like icons are.
+    /// Updates the profile; `avatar` is an image upload checked like icons are; an empty
+    /// `phone` removes the number.
     pub async fn update_end_user_profile(
         &self,
         user: &EndUser,
         nickname: &str,
+        phone: &str,
         avatar: Option<&[u8]>,
     ) -> Result<EndUser> {
         let mut updated = user.clone();
         updated.nickname = check_nickname(nickname)?;
+        updated.phone = optional_phone(phone)?;
         if let Some(bytes) = avatar {
             let image = self.check_image(bytes, "avatar")?;
             let key = format!("avatars/{}.{}", user.id.0, image.extension);
@@ -110,5 +120,14 @@ impl Platform {
         }
         self.store.update_end_user(&updated).await?;
         Ok(updated)
+    }
+}
+
+/// A phone number from a form or the Host API; empty means none.
+pub fn optional_phone(raw: &str) -> Result<Option<Phone>> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        Phone::parse(raw).map(Some)
     }
 }

@@ -9,6 +9,8 @@
 mod accounts;
 mod apps;
 mod codes;
+mod hosts;
+mod identities;
 mod platform;
 mod privacy;
 mod quota;
@@ -18,6 +20,8 @@ mod versions;
 pub use accounts::AccountStore;
 pub use apps::AppStore;
 pub use codes::{CodeStore, LinkStore};
+pub use hosts::HostStore;
+pub use identities::IdentityStore;
 pub use platform::PlatformStore;
 pub use privacy::PrivacyStore;
 pub use quota::QuotaStore;
@@ -31,8 +35,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::{
-        AccountStore, AppStore, CodeStore, LinkStore, PlatformStore, PrivacyStore, QuotaStore, Store,
-        TokenStore, VersionStore,
+        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, LinkStore, PlatformStore, PrivacyStore,
+        QuotaStore, Store, TokenStore, VersionStore,
     };
 }
 
@@ -47,6 +51,8 @@ pub trait Store:
     + CodeStore
     + LinkStore
     + PrivacyStore
+    + HostStore
+    + IdentityStore
 {
 }
 
@@ -59,7 +65,9 @@ impl<
             + VersionStore
             + CodeStore
             + LinkStore
-            + PrivacyStore,
+            + PrivacyStore
+            + HostStore
+            + IdentityStore,
     > Store for T
 {
 }

@@ -8,6 +8,7 @@ mod apps;
 mod auth;
 mod codes;
 pub mod error;
+mod hosts;
 pub mod openapi;
 mod upload_keys;
 mod versions;
@@ -57,6 +58,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/developers/{id}/status", put(admin::set_status))
         .route("/admin/registration", get(admin::registration).put(admin::set_registration))
         .route("/admin/invitations", post(admin::invite))
+        .route("/admin/hosts", get(hosts::list_hosts).post(hosts::create_host))
+        .route("/admin/hosts/{key}", axum::routing::delete(hosts::revoke_host))
+        .route("/admin/end-users/{id}/blocked", put(hosts::set_blocked))
         .route("/openapi.json", get(openapi::serve))
         .fallback(unknown_route)
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, admin, apps, codes, upload_keys, versions};
+use super::{account, admin, apps, codes, hosts, upload_keys, versions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,7 +16,7 @@ use super::{account, admin, apps, codes, upload_keys, versions};
         apps::reset_secret, apps::revoke_tokens, apps::list_members, apps::invite_member, apps::change_member,
         apps::remove_member, apps::accept_invitation,
         admin::list_developers, admin::create_developer, admin::set_status, admin::registration, admin::set_registration,
-        admin::invite,
+        admin::invite, hosts::list_hosts, hosts::create_host, hosts::revoke_host, hosts::set_blocked,
         versions::upload_version, versions::list_versions, versions::show_version, versions::version_file,
         versions::delete_version, versions::choose_trial, versions::show_trial,
         upload_keys::create_upload_key, upload_keys::list_upload_keys, upload_keys::revoke_upload_key,

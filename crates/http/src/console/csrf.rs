@@ -31,7 +31,7 @@ pub trait CsrfHolder {
 }
 
 /// True when `given` is the expected token (compared in constant time).
-fn token_matches(given: Option<&str>, expected: &str) -> bool {
+pub(crate) fn token_matches(given: Option<&str>, expected: &str) -> bool {
     given.is_some_and(|given| {
         !expected.is_empty() && miniplat_crypto::constant_time_eq(given.as_bytes(), expected.as_bytes())
     })

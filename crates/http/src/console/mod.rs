@@ -17,6 +17,7 @@ pub mod auth;
 pub mod cookies;
 pub mod csrf;
 pub mod dashboard;
+pub mod hosts;
 pub mod members;
 pub mod pages;
 mod privacy;
@@ -79,4 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/invitations", post(admin::invite))
         .route("/admin/interfaces", get(admin_interfaces::list))
         .route("/admin/interfaces/{id}", post(admin_interfaces::decide))
+        .route("/admin/hosts", get(hosts::hosts).post(hosts::create_host))
+        .route("/admin/hosts/{key}/revoke", post(hosts::revoke_host))
+        .route("/admin/end-users/blocked", post(hosts::set_blocked))
 }

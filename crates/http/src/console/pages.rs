@@ -62,6 +62,7 @@ impl Chrome {
             items.push(("/admin/developers", "Developers", "admin-developers"));
             items.push(("/admin/registration", "Registration", "admin-registration"));
             items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
+            items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
         }
         Self {
             nav: items
@@ -285,6 +286,9 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "permission-revoked" => "The permission was taken back.",
         "application-decided" => "The decision was recorded; the developer sees it in get_privacy_interface.",
         "privacy-saved" => "The development privacy guide was saved. It becomes live with the next release.",
+        "host-revoked" => "The host was revoked; its secret no longer works.",
+        "user-blocked" => "The end user is blocked: logins to mini programs answer 40226.",
+        "user-unblocked" => "The end user is unblocked.",
         _ => return None,
     })
 }

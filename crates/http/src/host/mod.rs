@@ -21,7 +21,7 @@ use axum::Router;
 use crate::console::pages::{page, Chrome, PageError, PageResult};
 use crate::AppState;
 
-pub use session::SignedInUser;
+pub use session::{current as current_user, SignedInUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,4 +1,4 @@
-//! The signed-in end user's profile: nickname and avatar.
+//! The signed-in end user's profile: nickname, phone number and avatar.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -21,6 +21,7 @@ struct ProfilePage {
     notice: Option<&'static str>,
     email: String,
     nickname: String,
+    phone: String,
     has_avatar: bool,
     error: FormError,
 }
@@ -33,6 +34,7 @@ impl ProfilePage {
             notice: None,
             email: signed_in.user.email.to_string(),
             nickname: signed_in.user.nickname.clone(),
+            phone: signed_in.user.phone.as_ref().map(ToString::to_string).unwrap_or_default(),
             has_avatar: signed_in.user.avatar_key.is_some(),
             error: FormError::none(),
         }
@@ -45,16 +47,18 @@ pub async fn profile(signed_in: SignedInUser, Query(query): Query<NoticeQuery>) 
     Ok(page(&page_view))
 }
 
-/// Saves the nickname and, when a file was chosen, the avatar (multipart form).
+/// Saves the nickname, the phone number and, when a file was chosen, the avatar (multipart form).
 pub async fn update(State(state): State<AppState>, upload: Uploaded<SignedInUser>) -> PageResult {
     let nickname = upload.field("nickname");
+    let phone = upload.field("phone");
     let avatar = upload.files.get("avatar").map(Vec::as_slice);
-    match state.platform.update_end_user_profile(&upload.auth.user, nickname, avatar).await {
+    match state.platform.update_end_user_profile(&upload.auth.user, nickname, phone, avatar).await {
         Ok(_) => Ok(see_other("/profile?notice=nickname-saved", false)),
         Err(error @ Error::Store(_)) => Err(error.into()),
         Err(error) => {
             let mut page_view = ProfilePage::new(&upload.auth);
             page_view.nickname = nickname.to_owned();
+            page_view.phone = phone.to_owned();
             page_view.error = FormError::from_error(&error);
             Ok(page_with(form_status(&error), &page_view))
         }

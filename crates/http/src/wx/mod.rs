@@ -7,6 +7,7 @@
 
 mod extract;
 mod links;
+mod login;
 mod privacy;
 mod qrcode;
 mod quota;
@@ -65,6 +66,11 @@ pub fn router() -> Router<AppState> {
             post(privacy::apply_privacy_interface).get(require_post),
         )
         .route("/wxa/security/get_code_privacy_info", get(privacy::get_code_privacy_info))
+        .route("/sns/jscode2session", get(login::jscode2session))
+        .route("/wxa/checksession", get(login::check_session))
+        .route("/wxa/resetusersessionkey", get(login::reset_session_key))
+        .route("/wxa/business/getuserencryptkey", get(login::user_encrypt_key))
+        .route("/wxa/business/getuserphonenumber", post(login::phone_number).get(require_post))
 }
 
 tokio::task_local! {
@@ -166,7 +172,9 @@ fn json_response(body: String) -> Response {
 fn scrub_body(bytes: &Bytes) -> String {
     let text = match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Object(mut map)) => {
-            for key in ["secret", "appsecret", "component_appsecret", "session_key", "js_code", "code"] {
+            for key in
+                ["secret", "appsecret", "component_appsecret", "session_key", "js_code", "code", "signature"]
+            {
                 if let Some(value) = map.get_mut(key) {
                     *value = serde_json::Value::String("***".into());
                 }

@@ -179,9 +179,9 @@ impl AccountStore for SqlStore {
         let u = u.clone();
         self.write(move |c| {
             c.exec(
-                "UPDATE end_users SET password_hash = ?, nickname = ?, avatar_key = ?, failed_sign_ins = ?, locked_until = ? \
-                 WHERE id = ?",
-                params![u.password_hash, u.nickname, u.avatar_key, u.sign_in.failed_sign_ins, u.sign_in.locked_until, u.id.0],
+                "UPDATE end_users SET password_hash = ?, nickname = ?, avatar_key = ?, failed_sign_ins = ?, locked_until = ?, \
+                 phone = ? WHERE id = ?",
+                params![u.password_hash, u.nickname, u.avatar_key, u.sign_in.failed_sign_ins, u.sign_in.locked_until, u.phone.as_ref().map(ToString::to_string), u.id.0],
             )?;
             Ok(())
         })

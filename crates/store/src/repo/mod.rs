@@ -4,6 +4,8 @@
 mod accounts;
 mod apps;
 mod codes;
+mod hosts;
+mod identities;
 mod platform;
 mod privacy;
 mod quota;
@@ -16,8 +18,8 @@ use miniplat_core::accounts::end_users::NewEndUser;
 use miniplat_core::accounts::sign_in::SignInState;
 use miniplat_core::accounts::subject::VerificationStatus;
 use miniplat_core::accounts::{
-    AccountRef, AccountStatus, Developer, DeveloperId, EndUser, EndUserId, PlatformRole, Session, Subject,
-    SubjectType,
+    AccountRef, AccountStatus, Developer, DeveloperId, EndUser, EndUserId, Phone, PlatformRole, Session,
+    Subject, SubjectType,
 };
 use miniplat_core::api_keys::{ApiKey, Scope};
 use miniplat_core::apps::{
@@ -71,7 +73,7 @@ pub(super) fn developer(row: &Row) -> StoreResult<Developer> {
 }
 
 pub(super) const END_USER_COLUMNS: &str =
-    "id, email, password_hash, nickname, avatar_key, failed_sign_ins, locked_until, created_at";
+    "id, email, password_hash, nickname, avatar_key, failed_sign_ins, locked_until, created_at, phone, blocked";
 
 pub(super) fn end_user(row: &Row) -> StoreResult<EndUser> {
     Ok(EndUser {
@@ -82,6 +84,11 @@ pub(super) fn end_user(row: &Row) -> StoreResult<EndUser> {
         avatar_key: row.opt_text(4),
         sign_in: SignInState { failed_sign_ins: row.int(5), locked_until: row.opt_int(6) },
         created_at: row.int(7),
+        phone: row
+            .opt_text(8)
+            .map(|text| Phone::from_stored(&text).ok_or_else(|| corrupt("phone", &text)))
+            .transpose()?,
+        blocked: row.bool(9),
     })
 }
 

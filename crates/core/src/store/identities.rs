@@ -1,0 +1,41 @@
+//! End users in mini programs: blocking, service users (openid, unionid, sealed session key),
+//! and single-use login and phone-number codes.
+
+use async_trait::async_trait;
+
+use crate::accounts::identities::ServiceUser;
+use crate::accounts::login::{CodeTake, UserCode};
+use crate::accounts::EndUserId;
+use crate::apps::AppKey;
+use crate::Timestamp;
+
+use super::StoreResult;
+
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
+    /// False when there is no such end user.
+    async fn set_end_user_blocked(&self, user: EndUserId, blocked: bool) -> StoreResult<bool>;
+
+    /// Stores a new code, dropping codes that expired before `purge_before`.
+    async fn put_user_code(&self, code: &UserCode, purge_before: Timestamp) -> StoreResult<()>;
+    /// Uses a code of `code.kind` for `code.app` (and `code.user`, when given) at `now` if it is
+    /// unused and unexpired; otherwise says why not, changing nothing.
+    async fn take_user_code(
+        &self,
+        hash: &str,
+        kind: &str,
+        app: AppKey,
+        user: Option<EndUserId>,
+        now: Timestamp,
+    ) -> StoreResult<CodeTake>;
+
+    /// Records a login: creates the service user on first sight, else updates `last_login`; in
+    /// both cases stores the new sealed session key, issued now.
+    async fn record_login(&self, login: &ServiceUser) -> StoreResult<()>;
+    async fn service_user_by_openid(&self, app: AppKey, openid: &str) -> StoreResult<Option<ServiceUser>>;
+    async fn service_user(&self, app: AppKey, user: EndUserId) -> StoreResult<Option<ServiceUser>>;
+    /// Replaces the session key keeping its issue time (resetusersessionkey).
+    async fn replace_session_key(&self, app: AppKey, user: EndUserId, sealed: &[u8]) -> StoreResult<()>;
+    /// The mini programs the user has logged in to, without session keys, oldest first.
+    async fn service_users_of(&self, user: EndUserId) -> StoreResult<Vec<ServiceUser>>;
+}
