@@ -91,11 +91,27 @@ def test_code_to_session_and_reuse(server, host, trial_app, user, make_client):
     assert again["session_key"] != session["session_key"]
 
 
-def test_open_data_decrypts_with_wechatpy(server, host, trial_app, user, make_client):
+def declare_and_agree(server, host, app, user, wx, client):
+    """The app declares the profile in its privacy guide; the user agrees in the host's pop-up."""
+    guide = {
+        "owner_setting": {"contact_email": "dpo@example.com", "notice_method": "pop-up"},
+        "setting_list": [{"privacy_key": "UserInfo", "privacy_text": "greet you by name"}],
+    }
+    saved = wx.call("/cgi-bin/component/setprivacysetting", client.access_token, guide).json()
+    assert saved["errcode"] == 0, saved
+    shown = {"appid": app.appid, "user": user, "env_version": "trial"}
+    setting = host_call(server, host, "POST", "/host/v1/privacy/setting", shown)
+    assert setting["needAuthorization"] is True
+    host_call(server, host, "POST", "/host/v1/privacy/agree",
+              dict(shown, policy_version=setting["policy"]["version"]))
+
+
+def test_open_data_decrypts_with_wechatpy(server, host, trial_app, user, make_client, wx):
     client = make_client(trial_app.appid, trial_app.secret)
     session = client.wxa.code_to_session(login(server, host, trial_app, user))
     key = session["session_key"]
     server.remember(key, "session_key")
+    declare_and_agree(server, host, trial_app, user, wx, client)
     profile = host_call(server, host, "POST", "/host/v1/user-profile",
                         {"appid": trial_app.appid, "user": user, "env_version": "trial"})
     check_wxa_signature(key, profile["rawData"], profile["signature"])  # raises if wrong

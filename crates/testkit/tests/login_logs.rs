@@ -79,6 +79,7 @@ async fn no_session_key_code_or_signature_reaches_a_log_line_or_a_host() {
     let code2 = world.login_code(&app, "alice").await;
     let session2 = world.code2session(&app, &code2).await;
     let key2 = session2["session_key"].as_str().unwrap().to_owned();
+    world.agree(&app, &world.appid, "alice").await;
     for path in ["/host/v1/user-profile", "/host/v1/phone-code", "/host/v1/login"] {
         let answer = world.host(&app, Method::POST, path, for_alice.clone()).await;
         assert_eq!(answer.status, StatusCode::OK);

@@ -26,9 +26,14 @@ async fn the_profile_and_phone_number_reach_the_server_signed_and_encrypted() {
         let world = World::new(&app).await;
         let for_alice = json!({ "appid": world.appid, "user": "alice", "env_version": "trial" });
 
-        // Nothing before the user logged in to the mini program.
+        // Nothing before the user agreed to the privacy guide, nor before they logged in.
         let early = world.host(&app, Method::POST, "/host/v1/user-profile", for_alice.clone()).await;
         assert_eq!(early.status, StatusCode::FORBIDDEN, "{}", early.text());
+        assert_eq!(early.json()["error"]["code"], "privacy_consent_required");
+        world.agree(&app, &world.appid, "alice").await;
+        let early = world.host(&app, Method::POST, "/host/v1/user-profile", for_alice.clone()).await;
+        assert_eq!(early.status, StatusCode::FORBIDDEN, "{}", early.text());
+        assert_eq!(early.json()["error"]["code"], "forbidden");
 
         let session = world.code2session(&app, &world.login_code(&app, "alice").await).await;
         let key = session["session_key"].as_str().unwrap();
@@ -154,6 +159,12 @@ async fn the_web_host_logs_its_signed_in_users_in() {
             platform.openid(&miniplat_core::apps::AppId::parse(&world.appid).unwrap(), ann.id)
         );
 
+        // The web host's pop-up: the guide, then Ann's agreement.
+        let setting = web_post(&app, "/host/web/privacy/setting", &cookie, Some(&csrf), body.clone()).await.json();
+        assert_eq!(setting["needAuthorization"], true, "{setting}");
+        let agree = json!({ "appid": world.appid, "env_version": "trial", "policy_version": setting["policy"]["version"] });
+        let agreed = web_post(&app, "/host/web/privacy/agree", &cookie, Some(&csrf), agree).await;
+        assert_eq!(agreed.status, StatusCode::OK, "{}", agreed.text());
         let profile =
             web_post(&app, "/host/web/user-profile", &cookie, Some(&csrf), body.clone()).await.json();
         assert_eq!(profile["userInfo"]["nickName"], "Ann");

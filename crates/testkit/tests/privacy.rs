@@ -341,7 +341,7 @@ async fn the_policy_page_and_the_privacy_centre() {
         assert!(html.contains("Centre Shop"));
         assert!(html.contains("scope.userLocation"));
         assert!(html.contains("location, order information"), "{html}");
-        assert!(bob.get("/privacy").await.text().contains("No mini program has your consent"));
+        assert!(bob.get("/privacy").await.text().contains("You have not used a mini program"));
 
         // Without the CSRF token nothing changes; with it, one permission, then everything.
         let forged = ann.post(&format!("/privacy/{appid}/withdraw"), &[]).await;

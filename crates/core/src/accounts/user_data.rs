@@ -4,8 +4,9 @@
 //! the legacy `encryptedData`). Everything is produced with the user's current session key, so
 //! the user must have logged in to the mini program first.
 //!
-//! [`Platform::user_profile_data`] and [`Platform::mint_phone_code`] are where the consent gate
-//! goes: they take (mini program, version, user) and release nothing else.
+//! [`Platform::user_profile_data`] and [`Platform::mint_phone_code`] release data only through
+//! the consent gate ([`Platform::ensure_consented`]): the privacy guide of the version in use
+//! must declare `UserInfo` / `PhoneNumber` and the user must have agreed to its current version.
 
 use serde_json::{json, Value};
 
@@ -63,14 +64,18 @@ fn not_logged_in() -> Error {
 
 impl Platform {
     /// The mini program, the user's service-user record and current session key, for producing
-    /// open data; refused unless the user may open the version and has logged in.
+    /// open data of kind `privacy_key`; refused unless the user may open the version, the
+    /// mini program declared that data and the user agreed to its privacy guide, and the user
+    /// has logged in.
     async fn open_data_context(
         &self,
         appid: &str,
         env: EnvVersion,
         user: &EndUser,
+        privacy_key: &str,
     ) -> Result<(App, ServiceUser, String)> {
         let app = self.app_open_to(appid, env, user.id).await?;
+        self.ensure_consented(&app, env, user.id, privacy_key).await?;
         let service_user = self.store.service_user(app.key, user.id).await?.ok_or_else(not_logged_in)?;
         let session_key = self.open_session_key(&service_user).ok_or_else(not_logged_in)?;
         Ok((app, service_user, session_key))
@@ -91,7 +96,7 @@ impl Platform {
         env: EnvVersion,
         user: &EndUser,
     ) -> Result<ProfileData> {
-        let (app, service_user, session_key) = self.open_data_context(appid, env, user).await?;
+        let (app, service_user, session_key) = self.open_data_context(appid, env, user, "UserInfo").await?;
         // Location and gender are not collected here; WeChat sends the same neutral defaults.
         let user_info = json!({
             "nickName": user.nickname,
@@ -116,7 +121,7 @@ impl Platform {
     pub async fn mint_phone_code(&self, appid: &str, env: EnvVersion, user: &EndUser) -> Result<PhoneCode> {
         let phone =
             user.phone.clone().ok_or_else(|| Error::invalid("phone", "the user has no phone number"))?;
-        let (app, _, session_key) = self.open_data_context(appid, env, user).await?;
+        let (app, _, session_key) = self.open_data_context(appid, env, user, "PhoneNumber").await?;
         let code = self.mint_code(CodeKind::Phone, app.key, user.id).await?;
         let legacy = json!({
             "phoneNumber": phone.wechat_phone_number(),

@@ -132,6 +132,8 @@ pub struct PrivacyPrompt {
 #[derive(Debug, Clone)]
 pub struct AppPrivacy {
     pub app: App,
+    /// When the user last logged in to it; `None` if they never did.
+    pub last_login: Option<Timestamp>,
     pub consents: Vec<Consent>,
     pub grants: Vec<ScopeGrant>,
 }
@@ -315,12 +317,17 @@ impl Platform {
         }
     }
 
-    /// Every mini program `user` agreed to or granted something, for the privacy centre.
+    /// Every mini program `user` used, agreed to or granted something, for the privacy centre.
     pub async fn privacy_centre(&self, user: EndUserId) -> Result<Vec<AppPrivacy>> {
+        let used = self.store.service_users_of(user).await?;
         let consents = self.store.consents_of_user(user).await?;
         let grants = self.store.scope_grants_of_user(user).await?;
-        let mut keys: Vec<AppKey> =
-            consents.iter().map(|c| c.app).chain(grants.iter().map(|g| g.app)).collect();
+        let mut keys: Vec<AppKey> = used
+            .iter()
+            .map(|u| u.app)
+            .chain(consents.iter().map(|c| c.app))
+            .chain(grants.iter().map(|g| g.app))
+            .collect();
         keys.sort_by_key(|k| k.0);
         keys.dedup();
         let mut apps = Vec::with_capacity(keys.len());
@@ -328,6 +335,7 @@ impl Platform {
             let Some(app) = self.store.app_by_key(key).await? else { continue };
             apps.push(AppPrivacy {
                 app,
+                last_login: used.iter().find(|u| u.app == key).map(|u| u.last_login),
                 consents: consents.iter().filter(|c| c.app == key).cloned().collect(),
                 grants: grants.iter().filter(|g| g.app == key).cloned().collect(),
             });

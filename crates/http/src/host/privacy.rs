@@ -1,7 +1,7 @@
 //! Privacy on the web host (clause 4.4 (2)–(4)): each mini program's public privacy policy,
 //! rendered from its privacy settings (`/apps/{appid}/privacy`), and the signed-in user's
-//! privacy centre (`/privacy`): every mini program they gave consent or a permission to, what
-//! each may access, the history of their decisions, and a way to withdraw.
+//! privacy centre (`/privacy`): every mini program they used or gave consent or a permission
+//! to, what each may access, the history of their decisions, and a way to withdraw.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -112,6 +112,7 @@ fn policy_view(chrome: Chrome, found: PolicyPage) -> PolicyView {
 pub struct AppRow {
     pub appid: String,
     pub name: String,
+    pub last_login: Option<String>,
     /// `(guide, version, what was agreed, when)`.
     pub consents: Vec<(&'static str, i64, String, String)>,
     /// `(scope, granted, when)`.
@@ -172,6 +173,7 @@ fn app_row(entry: AppPrivacy) -> AppRow {
     AppRow {
         appid: entry.app.appid.to_string(),
         name: entry.app.name.as_str().to_owned(),
+        last_login: entry.last_login.map(when),
         consents: entry
             .consents
             .iter()

@@ -14,6 +14,7 @@
 
 mod auth;
 mod native;
+mod privacy;
 mod web;
 
 use axum::routing::{post, put};
@@ -35,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/host/web/login", post(web::login))
         .route("/host/web/user-profile", post(web::user_profile))
         .route("/host/web/phone-code", post(web::phone_code))
+        .route("/host/v1/privacy/{action}", post(privacy::native))
+        .route("/host/web/privacy/{action}", post(privacy::web))
 }
 
 /// `env_version` of a request: `release` (the default), `trial` or `develop`.

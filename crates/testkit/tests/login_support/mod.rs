@@ -41,8 +41,24 @@ impl World {
             host_key: host.host.key,
             host_secret: host.secret,
         };
+        for (appid, secret) in [(&world.appid, &world.secret), (&world.other_appid, &world.other_secret)] {
+            declare_profile_and_phone(app, appid, secret).await;
+        }
         world.add_tester(app, "alice").await;
         world
+    }
+
+    /// The host user `name` agrees, through the Host API, to the privacy guide of the trial
+    /// version of `appid` that the host shows.
+    pub async fn agree(&self, app: &TestApp, appid: &str, name: &str) {
+        let shown = json!({ "appid": appid, "user": name, "env_version": "trial" });
+        let setting = self.host(app, Method::POST, "/host/v1/privacy/setting", shown).await;
+        assert_eq!(setting.status, StatusCode::OK, "{}", setting.text());
+        let version = setting.json()["policy"]["version"].clone();
+        let agree =
+            json!({ "appid": appid, "user": name, "env_version": "trial", "policy_version": version });
+        let agreed = self.host(app, Method::POST, "/host/v1/privacy/agree", agree).await;
+        assert_eq!(agreed.status, StatusCode::OK, "{}", agreed.text());
     }
 
     pub fn basic(&self) -> String {
@@ -110,6 +126,22 @@ impl World {
     pub async fn other_token(&self, app: &TestApp) -> String {
         token(app, &self.other_appid, &self.other_secret).await
     }
+}
+
+/// A development privacy guide declaring the profile and the phone number, so the trial
+/// version may ask for them once users agree.
+pub async fn declare_profile_and_phone(app: &TestApp, appid: &str, secret: &str) {
+    let token = token(app, appid, secret).await;
+    let guide = json!({
+        "owner_setting": { "contact_email": "dpo@example.com", "notice_method": "pop-up" },
+        "setting_list": [
+            { "privacy_key": "UserInfo", "privacy_text": "show your name on orders" },
+            { "privacy_key": "PhoneNumber", "privacy_text": "call you about deliveries" },
+        ],
+    });
+    let uri = format!("/cgi-bin/component/setprivacysetting?access_token={token}");
+    let saved = app.json(Method::POST, &uri, Some(guide), None).await;
+    assert_eq!(saved.json()["errcode"], 0, "{}", saved.text());
 }
 
 pub fn basic(key: &str, secret: &str) -> String {
