@@ -214,6 +214,29 @@ mod tests {
         assert_eq!(decrypt(&key, &iv, &"A".repeat(MAX_ENCRYPTED_DATA_CHARS + 4)), Err(CryptoError));
     }
 
+    /// What the fuzz target checks, over random inputs: decryption never panics, and whatever it
+    /// accepts re-encrypts to the same ciphertext.
+    #[test]
+    fn random_inputs_fail_cleanly_or_round_trip() {
+        let mut accepted = 0;
+        for round in 0..3000usize {
+            let key = if round % 3 == 0 {
+                new_session_key()
+            } else {
+                BASE64.encode(crate::random::bytes(round % 24))
+            };
+            let iv = if round % 5 == 0 { "bad iv".to_owned() } else { new_iv() };
+            let data = BASE64.encode(crate::random::bytes(round % 80));
+            if let Ok(plaintext) = decrypt(&key, &iv, &data) {
+                accepted += 1;
+                assert_eq!(encrypt(&key, &iv, &plaintext).unwrap(), data);
+            }
+            assert!(decrypt_open_data(&key, &iv, &data, "wx1").is_err());
+        }
+        // Random blocks have valid padding now and then (last byte 0x01 about 1 in 256).
+        assert!(accepted < 300, "{accepted}");
+    }
+
     #[test]
     fn padding_rules() {
         let mut block = [7u8; 16];

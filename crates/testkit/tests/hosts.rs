@@ -146,3 +146,109 @@ async fn host_api_authentication_and_isolation() {
     })
     .await;
 }
+
+/// A form POST of the console with the operator's session and CSRF token.
+async fn console_post(
+    app: &miniplat_testkit::TestApp,
+    path: &str,
+    cookie: &str,
+    form: &str,
+) -> miniplat_testkit::TestResponse {
+    let request = axum::http::Request::post(path)
+        .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(axum::http::header::COOKIE, format!("mp_console={cookie}"))
+        .body(axum::body::Body::from(form.to_owned()))
+        .unwrap();
+    app.request(request).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_admin_console_registers_and_revokes_hosts_and_blocks_users() {
+    for_each_backend(|app| async move {
+        let (operator, _) = app.operator("ops@example.com").await;
+        let (developer, _) = app.developer("dev@example.com").await;
+        let platform = app.platform();
+        let opened =
+            platform.open_session(miniplat_core::accounts::AccountRef::Developer(operator.id)).await.unwrap();
+        let (cookie, csrf) = (opened.cookie_value, opened.session.csrf_token);
+        let ann =
+            platform.sign_up_end_user("ann@example.com", "a long enough password", "Ann").await.unwrap();
+
+        let page = app
+            .request(
+                axum::http::Request::get("/admin/hosts")
+                    .header(axum::http::header::COOKIE, format!("mp_console={cookie}"))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("No native hosts yet."));
+
+        // Without the CSRF token nothing happens.
+        let refused = console_post(&app, "/admin/hosts", &cookie, "name=Sneaky").await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let created =
+            console_post(&app, "/admin/hosts", &cookie, &format!("csrf={csrf}&name=Super+App")).await;
+        assert_eq!(created.status, StatusCode::OK);
+        let hosts = platform.hosts(&operator).await.unwrap();
+        assert_eq!(hosts.len(), 1);
+        let text = created.text();
+        assert!(text.contains(&hosts[0].key) && text.contains("Copy the secret now"), "{text}");
+
+        let revoked = console_post(
+            &app,
+            &format!("/admin/hosts/{}/revoke", hosts[0].key),
+            &cookie,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+        assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+        assert!(platform.hosts(&operator).await.unwrap()[0].revoked_at.is_some());
+
+        let blocked = console_post(
+            &app,
+            "/admin/end-users/blocked",
+            &cookie,
+            &format!("csrf={csrf}&user=ann%40example.com&blocked=yes"),
+        )
+        .await;
+        assert_eq!(blocked.status, StatusCode::SEE_OTHER);
+        assert!(platform.end_user(ann.id).await.unwrap().blocked);
+        let by_id = console_post(
+            &app,
+            "/admin/end-users/blocked",
+            &cookie,
+            &format!("csrf={csrf}&user=%23{}&blocked=no", ann.id.0),
+        )
+        .await;
+        assert_eq!(by_id.status, StatusCode::SEE_OTHER);
+        assert!(!platform.end_user(ann.id).await.unwrap().blocked);
+        let unknown = console_post(
+            &app,
+            "/admin/end-users/blocked",
+            &cookie,
+            &format!("csrf={csrf}&user=nobody%40example.com&blocked=yes"),
+        )
+        .await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.text().contains("belongs to no end-user account"));
+
+        // Developers do not reach the page, nor may they block anyone.
+        let dev_session = platform
+            .open_session(miniplat_core::accounts::AccountRef::Developer(developer.id))
+            .await
+            .unwrap();
+        let dev_page = app
+            .request(
+                axum::http::Request::get("/admin/hosts")
+                    .header(axum::http::header::COOKIE, format!("mp_console={}", dev_session.cookie_value))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(dev_page.status, StatusCode::NOT_FOUND);
+        assert!(platform.set_end_user_blocked(&developer, ann.id, true).await.is_err());
+    })
+    .await;
+}

@@ -1,0 +1,175 @@
+//! The storage contract of hosts and end-user identities (`HostStore`, `IdentityStore`), told as
+//! stories and run against every backend like `conformance.rs`.
+
+#[expect(dead_code, reason = "this file uses part of the shared support module")]
+#[macro_use]
+mod support;
+
+use miniplat_core::accounts::end_users::NewEndUser;
+use miniplat_core::accounts::hosts::{HostUserProfile, NewHost};
+use miniplat_core::accounts::identities::ServiceUser;
+use miniplat_core::accounts::login::{CodeKind, CodeTake, UserCode};
+use miniplat_core::accounts::{EndUserId, Phone};
+use miniplat_core::email::Email;
+use miniplat_core::error::StoreError;
+use miniplat_core::store::prelude::*;
+
+use support::{app, developer, new_end_user, Db, T0};
+
+conformance_suite! {
+    hosts_are_created_found_and_revoked_once,
+    host_users_are_created_once_per_host_and_updated_after,
+    codes_are_taken_once_and_say_why_not,
+    logins_create_service_users_and_replace_session_keys,
+}
+
+fn new_host(key: &str) -> NewHost {
+    NewHost {
+        key: key.into(),
+        name: format!("Host {key}"),
+        secret_hash: "h".repeat(64),
+        created_by: None,
+        created_at: T0,
+    }
+}
+
+fn profile(address: &str, nickname: &str, phone: Option<&str>) -> HostUserProfile {
+    HostUserProfile {
+        new: NewEndUser {
+            email: Email::parse(address).unwrap(),
+            password_hash: "!host-user".into(),
+            nickname: nickname.into(),
+            created_at: T0,
+        },
+        phone: phone.map(|p| Phone::parse(p).unwrap()),
+    }
+}
+
+async fn hosts_are_created_found_and_revoked_once(db: Db) {
+    let store = &db.store;
+    let created = store.create_host(&new_host("hk01")).await.unwrap();
+    assert_eq!(created.key, "hk01");
+    assert!(matches!(store.create_host(&new_host("hk01")).await, Err(StoreError::UniqueViolation)));
+    store.create_host(&new_host("hk02")).await.unwrap();
+    assert_eq!(store.host_by_key("hk01").await.unwrap().unwrap().id, created.id);
+    assert!(store.host_by_key("hk99").await.unwrap().is_none());
+    assert!(store.revoke_host("hk01", T0 + 5).await.unwrap());
+    assert!(!store.revoke_host("hk01", T0 + 6).await.unwrap(), "already revoked");
+    assert!(!store.revoke_host("hk99", T0 + 6).await.unwrap());
+    let listed = store.list_hosts().await.unwrap();
+    assert_eq!(
+        listed.iter().map(|h| (h.key.as_str(), h.revoked_at)).collect::<Vec<_>>(),
+        [("hk01", Some(T0 + 5)), ("hk02", None)]
+    );
+}
+
+async fn host_users_are_created_once_per_host_and_updated_after(db: Db) {
+    let store = &db.store;
+    let one = store.create_host(&new_host("hk01")).await.unwrap();
+    let two = store.create_host(&new_host("hk02")).await.unwrap();
+    let (ann, created) =
+        store.upsert_host_user(one.id, "ann", &profile("a1@hk01.host.invalid", "Ann", None)).await.unwrap();
+    assert!(created);
+    assert!(ann.phone.is_none() && !ann.blocked);
+    // Again: the same user, updated, the new address unused.
+    let (again, created) = store
+        .upsert_host_user(one.id, "ann", &profile("a2@hk01.host.invalid", "Annie", Some("+86 13800138000")))
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(again.id, ann.id);
+    assert_eq!(again.email, ann.email);
+    let stored = store.host_user(one.id, "ann").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.nickname.as_str(), stored.phone.map(|p| p.to_string())),
+        ("Annie", Some("+86 13800138000".into()))
+    );
+    assert!(!store.email_in_use(&Email::parse("a2@hk01.host.invalid").unwrap()).await.unwrap());
+    // Another host's "ann" is someone else.
+    let (theirs, _) =
+        store.upsert_host_user(two.id, "ann", &profile("a3@hk02.host.invalid", "Other", None)).await.unwrap();
+    assert_ne!(theirs.id, ann.id);
+    assert!(store.host_user(two.id, "bob").await.unwrap().is_none());
+    // A taken address rolls the creation back.
+    let taken = store.upsert_host_user(two.id, "bob", &profile("a1@hk01.host.invalid", "Bob", None)).await;
+    assert!(matches!(taken, Err(StoreError::UniqueViolation)), "{taken:?}");
+    assert!(store.host_user(two.id, "bob").await.unwrap().is_none());
+
+    assert!(store.set_end_user_blocked(ann.id, true).await.unwrap());
+    assert!(store.end_user_by_id(ann.id).await.unwrap().unwrap().blocked);
+    assert!(!store.set_end_user_blocked(EndUserId(9999), true).await.unwrap());
+}
+
+async fn codes_are_taken_once_and_say_why_not(db: Db) {
+    let store = &db.store;
+    let owner = developer(store, "dev@example.com").await;
+    let shop = app(store, "Shop", &owner).await;
+    let other = app(store, "Other", &owner).await;
+    let ann = store.create_end_user(&new_end_user("ann@example.com")).await.unwrap();
+    let bob = store.create_end_user(&new_end_user("bob@example.com")).await.unwrap();
+    let code = |hash: &str, kind, expires_at| UserCode {
+        hash: hash.into(),
+        kind,
+        app: shop.key,
+        user: ann.id,
+        expires_at,
+    };
+    store.put_user_code(&code("c1", CodeKind::Login, T0 + 300), T0).await.unwrap();
+    store.put_user_code(&code("c2", CodeKind::Phone, T0 + 300), T0).await.unwrap();
+    store.put_user_code(&code("c3", CodeKind::Login, T0 + 10), T0).await.unwrap();
+
+    let take = |hash: &'static str, kind: &'static str, app, user, now| async move {
+        store.take_user_code(hash, kind, app, user, now).await.unwrap()
+    };
+    assert_eq!(take("c1", "login", other.key, None, T0).await, CodeTake::OtherApp);
+    assert_eq!(take("c1", "phone", shop.key, None, T0).await, CodeTake::Unknown, "kinds do not mix");
+    assert_eq!(take("c1", "login", shop.key, Some(bob.id), T0).await, CodeTake::OtherUser);
+    assert_eq!(take("c1", "login", shop.key, Some(ann.id), T0).await, CodeTake::Taken(ann.id));
+    assert_eq!(take("c1", "login", shop.key, None, T0).await, CodeTake::AlreadyUsed);
+    assert_eq!(take("c2", "phone", shop.key, None, T0 + 1).await, CodeTake::Taken(ann.id));
+    assert_eq!(take("c3", "login", shop.key, None, T0 + 10).await, CodeTake::Expired);
+    assert_eq!(take("zz", "login", shop.key, None, T0).await, CodeTake::Unknown);
+    // Minting later purges codes that expired before then.
+    store.put_user_code(&code("c4", CodeKind::Login, T0 + 900), T0 + 600).await.unwrap();
+    assert_eq!(take("c1", "login", shop.key, None, T0 + 600).await, CodeTake::Unknown);
+    assert_eq!(take("c4", "login", shop.key, None, T0 + 600).await, CodeTake::Taken(ann.id));
+}
+
+async fn logins_create_service_users_and_replace_session_keys(db: Db) {
+    let store = &db.store;
+    let owner = developer(store, "dev@example.com").await;
+    let shop = app(store, "Shop", &owner).await;
+    let other = app(store, "Other", &owner).await;
+    let ann = store.create_end_user(&new_end_user("ann@example.com")).await.unwrap();
+    let login = |app, openid: &str, at, key: &[u8]| ServiceUser {
+        app,
+        user: ann.id,
+        openid: openid.into(),
+        unionid: "union".into(),
+        first_seen: at,
+        last_login: at,
+        sealed_session_key: Some(key.to_vec()),
+        session_key_issued_at: Some(at),
+    };
+    store.record_login(&login(shop.key, "o-shop", T0, b"k1")).await.unwrap();
+    store.record_login(&login(shop.key, "o-shop", T0 + 60, b"k2")).await.unwrap();
+    store.record_login(&login(other.key, "o-other", T0 + 30, b"k3")).await.unwrap();
+
+    let found = store.service_user_by_openid(shop.key, "o-shop").await.unwrap().unwrap();
+    assert_eq!((found.first_seen, found.last_login), (T0, T0 + 60), "the first sighting stays");
+    assert_eq!(found.sealed_session_key.as_deref(), Some(&b"k2"[..]));
+    assert!(store.service_user_by_openid(other.key, "o-shop").await.unwrap().is_none(), "scoped by app");
+    assert_eq!(store.service_user(other.key, ann.id).await.unwrap().unwrap().openid, "o-other");
+
+    store.replace_session_key(shop.key, ann.id, b"k4").await.unwrap();
+    let reset = store.service_user(shop.key, ann.id).await.unwrap().unwrap();
+    assert_eq!(reset.sealed_session_key.as_deref(), Some(&b"k4"[..]));
+    assert_eq!(reset.session_key_issued_at, Some(T0 + 60), "the issue time is kept");
+
+    let used = store.service_users_of(ann.id).await.unwrap();
+    assert_eq!(
+        used.iter().map(|s| (s.app, s.openid.as_str())).collect::<Vec<_>>(),
+        [(shop.key, "o-shop"), (other.key, "o-other")]
+    );
+    assert!(used.iter().all(|s| s.sealed_session_key.is_none()), "listings never carry keys");
+}
