@@ -3,70 +3,16 @@
 //! trial version, deletes the develop version, adds and removes a tester, creates an upload key
 //! (shown once) and revokes it.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use miniplat_core::accounts::PlatformRole;
 use miniplat_core::apps::versions::Upload;
 use miniplat_package::{zip_directory, Limits};
-use miniplat_testkit::{for_each_backend, TestApp, TestResponse};
+use miniplat_testkit::visitor::Visitor;
+use miniplat_testkit::{for_each_backend, TestResponse};
 
 const PASSWORD: &str = "correct horse battery";
-
-/// Cookies and CSRF tokens, nothing more.
-struct Visitor<'a> {
-    app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
-}
-
-impl<'a> Visitor<'a> {
-    async fn send(&mut self, builder: axum::http::request::Builder, body: Body) -> TestResponse {
-        let mut builder = builder;
-        if !self.cookies.is_empty() {
-            let line = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-            builder = builder.header(header::COOKIE, line);
-        }
-        let response = self.app.request(builder.body(body).unwrap()).await;
-        for value in response.headers.get_all(header::SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let pair = text.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies.insert(name.to_owned(), value.to_owned());
-        }
-        response
-    }
-
-    async fn get(&mut self, path: &str) -> TestResponse {
-        self.send(Request::get(path), Body::empty()).await
-    }
-
-    /// Opens `page`, then posts the form to `action` with the page's CSRF token.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> TestResponse {
-        let shown = self.get(page).await;
-        assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.text());
-        let html = shown.text();
-        let marker = r#"name="csrf" value=""#;
-        let start = html.find(marker).expect("a CSRF field") + marker.len();
-        let token = &html[start..start + html[start..].find('"').unwrap()];
-        let mut all = vec![("csrf", token)];
-        all.extend_from_slice(fields);
-        let body =
-            all.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-        let builder = Request::post(action).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        self.send(builder, Body::from(body)).await
-    }
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
 
 fn assert_redirect(response: &TestResponse, to: &str) {
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
@@ -87,7 +33,7 @@ async fn members_manage_versions_testers_and_upload_keys_in_the_console() {
         let (version, _) = platform.upload_develop_version(&dev, &appid, upload).await.unwrap();
         platform.sign_up_end_user("ann@example.com", "a long enough password", "Ann").await.unwrap();
 
-        let mut visitor = Visitor { app: &app, cookies: BTreeMap::new() };
+        let mut visitor = Visitor::new(&app);
         let signed_in = visitor
             .submit(
                 "/console/signin",
