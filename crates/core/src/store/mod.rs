@@ -20,7 +20,7 @@ pub use codes::{CodeStore, LinkStore};
 pub use platform::PlatformStore;
 pub use quota::QuotaStore;
 pub use tokens::TokenStore;
-pub use versions::VersionStore;
+pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
 
 use crate::error::StoreError;
 
