@@ -1,4 +1,4 @@
-//! Blob storage (icons, avatars, later code packages and exports) as a port. The binary supplies
+//! Blob storage (icons, avatars, code packages, later exports) as a port. The binary supplies
 //! an object store: a local directory by default, S3-compatible for scale-out.
 
 use async_trait::async_trait;

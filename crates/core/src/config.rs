@@ -44,6 +44,9 @@ pub struct PlatformConfig {
     pub tester_apps_per_user: i64,
     /// Code-package size and shape limits (spec §13.1).
     pub packages: miniplat_package::Limits,
+    /// How long a package blob no version names is kept before the purge deletes it. Must
+    /// outlast any upload (an upload announces the blob before writing it).
+    pub package_blob_grace_secs: i64,
     /// Codes `getwxacode` and `createwxaqrcode` may make per mini program, ever (45029).
     pub qr_code_lifetime_limit: i64,
     /// URL Schemes + URL Links one mini program may generate per day (44993), and openings
@@ -101,6 +104,7 @@ impl Default for PlatformConfig {
             testers_per_app: 100,
             tester_apps_per_user: 50,
             packages: miniplat_package::Limits::default(),
+            package_blob_grace_secs: 3600,
         }
     }
 }

@@ -123,8 +123,8 @@ fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Periodic work of a serving node: flush quota counters every second, purge expired rows
-/// every hour.
+/// Periodic work of a serving node: flush quota counters every second; every hour, purge
+/// expired rows and the package blobs no version has named for the grace period.
 async fn background_work(platform: Arc<Platform>) {
     let mut flush = tokio::time::interval(Duration::from_secs(1));
     let mut purge = tokio::time::interval(Duration::from_secs(3600));
@@ -140,6 +140,11 @@ async fn background_work(platform: Arc<Platform>) {
                     Ok(purged) if purged > 0 => tracing::info!(purged, "purged expired rows"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "purging expired rows failed"),
+                }
+                match platform.purge_package_blobs().await {
+                    Ok(deleted) if deleted > 0 => tracing::info!(deleted, "deleted unreferenced package blobs"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "purging package blobs failed"),
                 }
             }
         }

@@ -136,11 +136,53 @@ struct Entry {
 /// top-level folder; its `project.config.json` `miniprogramRoot`, when present, selects the
 /// package directory. Dev-tool files are left out. See the module docs for what is refused.
 pub fn ingest_zip(bytes: &[u8], limits: &Limits) -> Result<Package, IngestError> {
+    let Opened { mut reader, entries, project_root, package_root, config_path } = open(bytes, limits)?;
+    let mut files = Vec::new();
+    for entry in &entries {
+        let Some(relative) = package_path(entry, &package_root) else { continue };
+        files.push((relative, reader.read(entry)?));
+    }
+    if files.is_empty() {
+        if package_root != project_root {
+            return Err(IngestError::MiniprogramRootMissing { name: config_path, root: package_root });
+        }
+        return Err(IngestError::Empty);
+    }
+    Package::from_files(files, limits.clone())
+}
+
+/// The content of one file of a package zip, `None` when the package has no file at `path`.
+/// Reads the central directory and that one entry (plus `project.config.json` to find the
+/// package directory), under the same checks and limits as [`ingest_zip`]: for showing a file of
+/// a package that was validated when it was uploaded, without unpacking all of it.
+pub fn read_package_file(
+    bytes: &[u8],
+    path: &PackagePath,
+    limits: &Limits,
+) -> Result<Option<Vec<u8>>, IngestError> {
+    let Opened { mut reader, entries, package_root, .. } = open(bytes, limits)?;
+    let wanted = |entry: &&Entry| package_path(entry, &package_root).is_some_and(|p| p == *path);
+    entries.iter().find(wanted).map(|entry| reader.read(entry)).transpose()
+}
+
+/// An archive past the central-directory checks, with its package directory located.
+struct Opened<'a> {
+    reader: EntryReader<'a>,
+    entries: Vec<Entry>,
+    /// The directory holding the project (`""` for the zip root).
+    project_root: String,
+    /// The directory holding the package: the project root or its `miniprogramRoot`.
+    package_root: String,
+    /// Where `project.config.json` is or would be.
+    config_path: String,
+}
+
+fn open<'a>(bytes: &'a [u8], limits: &'a Limits) -> Result<Opened<'a>, IngestError> {
     let archive_size = bytes.len() as u64;
     if archive_size > limits.max_archive_bytes {
         return Err(IngestError::ArchiveTooLarge { size: archive_size, limit: limits.max_archive_bytes });
     }
-    let mut archive = ZipArchive::new(Cursor::new(bytes))
+    let archive = ZipArchive::new(Cursor::new(bytes))
         .map_err(|error| IngestError::InvalidArchive { reason: error.to_string() })?;
     if archive.len() as u64 > limits.max_entries {
         return Err(IngestError::TooManyEntries { count: archive.len() as u64, limit: limits.max_entries });
@@ -153,7 +195,7 @@ pub fn ingest_zip(bytes: &[u8], limits: &Limits) -> Result<Package, IngestError>
     let entries = list_entries(&archive)?;
 
     let project_root = project_root(&entries);
-    let mut reader = EntryReader { archive: &mut archive, archive_size, limits, unpacked: 0 };
+    let mut reader = EntryReader { archive, archive_size, limits, unpacked: 0 };
     let config_path = join(&project_root, PROJECT_CONFIG);
     let package_root = match entries.iter().find(|e| e.path.as_str() == config_path) {
         Some(config) => {
@@ -162,22 +204,13 @@ pub fn ingest_zip(bytes: &[u8], limits: &Limits) -> Result<Package, IngestError>
         }
         None => project_root.clone(),
     };
+    Ok(Opened { reader, entries, project_root, package_root, config_path })
+}
 
-    let mut files = Vec::new();
-    for entry in &entries {
-        let Some(relative) = entry.path.strip_dir(&package_root) else { continue };
-        if matches!(relative.as_str(), PROJECT_CONFIG | PROJECT_PRIVATE_CONFIG) {
-            continue;
-        }
-        files.push((relative, reader.read(entry)?));
-    }
-    if files.is_empty() {
-        if package_root != project_root {
-            return Err(IngestError::MiniprogramRootMissing { name: config_path, root: package_root });
-        }
-        return Err(IngestError::Empty);
-    }
-    Package::from_files(files, limits.clone())
+/// An entry's path inside the package, `None` for entries outside it and dev-tool files.
+fn package_path(entry: &Entry, package_root: &str) -> Option<PackagePath> {
+    let relative = entry.path.strip_dir(package_root)?;
+    (!matches!(relative.as_str(), PROJECT_CONFIG | PROJECT_PRIVATE_CONFIG)).then_some(relative)
 }
 
 /// First pass: the central directory only.
@@ -309,14 +342,14 @@ pub(crate) fn miniprogram_root(name: &str, data: &[u8], project_root: &str) -> R
 }
 
 /// Second pass: inflates entries while counting what comes out.
-struct EntryReader<'a, 'b> {
-    archive: &'a mut ZipArchive<Cursor<&'b [u8]>>,
+struct EntryReader<'a> {
+    archive: ZipArchive<Cursor<&'a [u8]>>,
     archive_size: u64,
     limits: &'a Limits,
     unpacked: u64,
 }
 
-impl EntryReader<'_, '_> {
+impl EntryReader<'_> {
     fn read(&mut self, entry: &Entry) -> Result<Vec<u8>, IngestError> {
         let limits = self.limits;
         let corrupt = |error: &dyn std::fmt::Display| IngestError::CorruptEntry {

@@ -13,7 +13,8 @@
 //!    SHA-256 digests. The report is plain data, stored with each version as JSON.
 //!
 //! [`zip_directory`] is the other end of the wire: what the CLI uses to zip a project directory,
-//! byte-for-byte reproducibly.
+//! byte-for-byte reproducibly. [`read_package_file`] reads one file back out of a stored
+//! package (the file browser) without unpacking the rest.
 
 mod directory;
 mod ingest;
@@ -29,7 +30,7 @@ mod validate;
 pub mod codes;
 
 pub use directory::zip_directory;
-pub use ingest::{ingest_zip, IngestError};
+pub use ingest::{ingest_zip, read_package_file, IngestError};
 pub use limits::Limits;
 pub use package::Package;
 pub use path::{PackagePath, PathError};

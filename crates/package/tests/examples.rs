@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use miniplat_package::{ingest_zip, validate, zip_directory, Limits, PrivacyCategory, Report};
+use miniplat_package::{
+    ingest_zip, read_package_file, validate, zip_directory, Limits, PackagePath, PrivacyCategory, Report,
+};
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name)
@@ -93,4 +95,24 @@ fn report_round_trips_through_json() {
     let back: Report = serde_json::from_str(&json).unwrap();
     assert_eq!(back, report);
     assert!(json.contains("\"category\":\"phone_number\""));
+}
+
+#[test]
+fn one_file_reads_back_out_of_the_zip_alone() {
+    let limits = Limits::default();
+    let zip = zip_directory(&example("shop"), &limits).unwrap();
+    let package = ingest_zip(&zip, &limits).unwrap();
+    // Under miniprogramRoot, nested, exactly what ingest gives; dev-tool files are not in it.
+    for (path, bytes) in package.files() {
+        assert_eq!(read_package_file(&zip, path, &limits).unwrap().as_deref(), Some(bytes), "{path}");
+    }
+    assert!(package.files().any(|(path, _)| path.as_str().starts_with("packages/order/")));
+    for missing in ["nope.js", "project.config.json", "miniprogram/app.json", "pages"] {
+        let path = PackagePath::parse(missing).unwrap();
+        assert_eq!(read_package_file(&zip, &path, &limits).unwrap(), None, "{missing}");
+    }
+    // The limits still hold.
+    let tight = Limits { max_file_bytes: 16, ..Limits::default() };
+    let app_json = PackagePath::parse("app.json").unwrap();
+    assert!(read_package_file(&zip, &app_json, &tight).is_err());
 }

@@ -501,3 +501,37 @@ fn a_panicking_template_parser_becomes_a_diagnostic() {
     let failed = report.diagnostics.iter().find(|d| d.code == codes::PARSER_FAILED);
     assert!(failed.is_some_and(|d| d.location.file == path), "{:?}", report.diagnostics);
 }
+
+#[test]
+fn a_large_package_gets_the_same_report_however_the_work_is_shared() {
+    // Over the size checked on several threads, with findings of every kind in many files.
+    let mut owned: Vec<(String, String)> = Vec::new();
+    let mut pages = Vec::new();
+    for i in 0..40 {
+        let page = format!("pages/p{i}/p{i}");
+        let filler = "// filler so that the package is large enough\n".repeat(200);
+        let broken = if i % 7 == 0 { "Page({" } else { "Page({})" };
+        let script =
+            format!("{filler}wx.getLocation({{}});\nwx['x' + {i}]();\nwx.request({{}});\n{broken}\n");
+        owned.push((format!("{page}.js"), script));
+        let template =
+            if i % 5 == 0 { "<button open-type=\"getPhoneNumber\">{{ a </button>" } else { "<view></view>" };
+        owned.push((format!("{page}.wxml"), template.to_owned()));
+        owned.push((format!("{page}.wxss"), if i % 6 == 0 { ".a {".into() } else { ".a {}".into() }));
+        owned.push((format!("{page}.json"), if i % 4 == 0 { "{,}".into() } else { "{}".into() }));
+        pages.push(format!("\"{page}\""));
+    }
+    owned.push(("app.json".into(), format!("{{\"pages\": [{}]}}", pages.join(", "))));
+    let files: Vec<(&str, &str)> = owned.iter().map(|(path, text)| (path.as_str(), text.as_str())).collect();
+    let package = package_with(Limits::default(), &files);
+    assert!(package.total_bytes() > 256 * 1024);
+
+    let first = validate(&package);
+    for code in [codes::JS_SYNTAX, codes::WXML_SYNTAX, codes::WXSS_SYNTAX, codes::JSON_SYNTAX] {
+        assert!(first.diagnostics.iter().filter(|d| d.code == code).count() > 1, "{code}");
+    }
+    assert!(first.dynamic_calls.len() > 30 && first.privacy_uses.len() == 2);
+    for _ in 0..5 {
+        assert_eq!(validate(&package), first);
+    }
+}

@@ -11,7 +11,9 @@ use miniplat_core::apps::versions::{
     DevelopVersion, PackageSize, TrialVersion, UploaderSlot, UserVersion, VersionFile,
 };
 use miniplat_core::apps::{App, AppKey};
+use miniplat_core::error::StoreError;
 use miniplat_core::store::prelude::*;
+use miniplat_core::store::PACKAGE_BLOB_CLAIMED;
 use serde_json::json;
 
 use support::{app, assert_same, developer, new_end_user, Db, T0};
@@ -21,6 +23,9 @@ conformance_suite! {
     the_trial_version_is_a_copy_that_outlives_its_source,
     upload_keys_are_found_by_hash_touched_and_revoked,
     testers_bind_once_within_both_caps,
+    package_blobs_are_claimed_only_unreferenced_and_untouched,
+    a_claimed_package_blob_refuses_new_references_until_released,
+    a_claim_and_a_new_reference_are_ordered,
 }
 
 fn version(app: &App, slot: UploaderSlot, user_version: &str, at: i64) -> DevelopVersion {
@@ -78,9 +83,9 @@ async fn develop_versions_replace_their_slot_only(db: Db) {
     assert!(store.develop_version(shop.key, first.id).await.unwrap().is_none(), "replaced");
     assert!(store.develop_version(other.key, second.id).await.unwrap().is_none(), "scoped by app");
 
-    assert!(!store.delete_develop_version(other.key, robot.id).await.unwrap(), "another app's id");
-    assert!(store.delete_develop_version(shop.key, robot.id).await.unwrap());
-    assert!(!store.delete_develop_version(shop.key, robot.id).await.unwrap());
+    assert!(!store.delete_develop_version(other.key, robot.id, T0 + 4).await.unwrap(), "another app's id");
+    assert!(store.delete_develop_version(shop.key, robot.id, T0 + 4).await.unwrap());
+    assert!(!store.delete_develop_version(shop.key, robot.id, T0 + 4).await.unwrap());
     assert_eq!(store.develop_versions(shop.key).await.unwrap().len(), 1);
 }
 
@@ -99,7 +104,7 @@ async fn the_trial_version_is_a_copy_that_outlives_its_source(db: Db) {
     // Choosing again replaces it; deleting the source keeps it.
     let trial = TrialVersion { version: second.clone(), chosen_by: dev.id, chosen_at: T0 + 6 };
     store.set_trial_version(&trial).await.unwrap();
-    store.delete_develop_version(shop.key, second.id).await.unwrap();
+    store.delete_develop_version(shop.key, second.id, T0 + 7).await.unwrap();
     assert_same(&store.trial_version(shop.key).await.unwrap().unwrap(), &trial);
 }
 
@@ -183,4 +188,127 @@ async fn testers_bind_once_within_both_caps(db: Db) {
     assert!(!store.unbind_tester(shop.key, Some(bob.id), None).await.unwrap());
     assert!(!store.is_tester(shop.key, ann.id).await.unwrap());
     assert!(store.is_tester(other.key, ann.id).await.unwrap());
+}
+
+/// A develop version of `slot` holding the package with digest `sha256`, uploaded at `at`.
+fn holding(app: &App, slot: UploaderSlot, sha256: &str, at: i64) -> DevelopVersion {
+    DevelopVersion { package_sha256: sha256.to_owned(), ..version(app, slot, "1.0", at) }
+}
+
+/// What a purge with a grace period of 100 s claims at `now` (claims live 600 s).
+async fn claim(db: &Db, now: i64) -> Vec<String> {
+    db.store.claim_package_blobs(now, now - 100, now - 600, 10).await.unwrap()
+}
+
+async fn package_blobs_are_claimed_only_unreferenced_and_untouched(db: Db) {
+    let store = &db.store;
+    let dev = developer(store, "dev@example.com").await;
+    let shop = app(store, "Shop", &dev).await;
+    let (a, b) = ("a".repeat(64), "b".repeat(64));
+
+    // Two uploads of the same content: announced, then stored as two versions.
+    assert!(store.touch_package_blob(&a, T0, T0 - 600).await.unwrap());
+    let mine =
+        store.put_develop_version(&holding(&shop, UploaderSlot::Member(dev.id), &a, T0)).await.unwrap();
+    assert!(store.touch_package_blob(&a, T0 + 1, T0 - 599).await.unwrap());
+    let robot = store.put_develop_version(&holding(&shop, UploaderSlot::Robot(1), &a, T0 + 1)).await.unwrap();
+    // Referenced: not claimed, and forgotten until a reference goes.
+    assert_eq!(claim(&db, T0 + 1000).await, Vec::<String>::new());
+
+    // One version goes: the other still names the blob.
+    store.delete_develop_version(shop.key, mine.id, T0 + 1000).await.unwrap();
+    assert_eq!(claim(&db, T0 + 1100).await, Vec::<String>::new());
+    // The last one goes: claimed only once untouched for the grace period.
+    store.delete_develop_version(shop.key, robot.id, T0 + 2000).await.unwrap();
+    assert_eq!(claim(&db, T0 + 2099).await, Vec::<String>::new(), "within the grace period");
+    assert_eq!(claim(&db, T0 + 2100).await, [a.as_str()]);
+    assert_eq!(claim(&db, T0 + 2101).await, Vec::<String>::new(), "claimed once");
+    store.end_package_blob_claim(&a, T0 + 2100, true).await.unwrap();
+    assert_eq!(claim(&db, T0 + 9000).await, Vec::<String>::new(), "forgotten once deleted");
+
+    // A slot's replaced version and a replaced trial version release their blobs too; the
+    // trial copy keeps its blob after its develop version goes.
+    let first =
+        store.put_develop_version(&holding(&shop, UploaderSlot::Robot(2), &a, T0 + 3000)).await.unwrap();
+    store
+        .set_trial_version(&TrialVersion { version: first.clone(), chosen_by: dev.id, chosen_at: T0 + 3000 })
+        .await
+        .unwrap();
+    let second =
+        store.put_develop_version(&holding(&shop, UploaderSlot::Robot(2), &b, T0 + 3001)).await.unwrap();
+    assert_eq!(claim(&db, T0 + 4000).await, Vec::<String>::new(), "the trial names a");
+    store
+        .set_trial_version(&TrialVersion { version: second, chosen_by: dev.id, chosen_at: T0 + 4001 })
+        .await
+        .unwrap();
+    assert_eq!(claim(&db, T0 + 4100).await, Vec::<String>::new(), "touched when the trial changed");
+    assert_eq!(claim(&db, T0 + 4101).await, [a.as_str()]);
+
+    // A failed delete releases the claim for a later purge.
+    store.end_package_blob_claim(&a, T0 + 4101, false).await.unwrap();
+    assert_eq!(claim(&db, T0 + 4102).await, [a.as_str()]);
+    // Ending a claim that was taken over changes nothing.
+    store.end_package_blob_claim(&a, T0 + 4101, true).await.unwrap();
+    assert_eq!(claim(&db, T0 + 4102 + 600).await, [a.as_str()], "an abandoned claim is taken again");
+}
+
+async fn a_claimed_package_blob_refuses_new_references_until_released(db: Db) {
+    let store = &db.store;
+    let dev = developer(store, "dev@example.com").await;
+    let shop = app(store, "Shop", &dev).await;
+    let a = "a".repeat(64);
+    let old = store.put_develop_version(&holding(&shop, UploaderSlot::Robot(1), &a, T0)).await.unwrap();
+    store.delete_develop_version(shop.key, old.id, T0).await.unwrap();
+    assert_eq!(claim(&db, T0 + 100).await, [a.as_str()]);
+
+    // While a purge deletes the blob, an upload of it waits and no version may name it.
+    assert!(!store.touch_package_blob(&a, T0 + 101, T0 + 101 - 600).await.unwrap());
+    let refused = store.put_develop_version(&holding(&shop, UploaderSlot::Robot(2), &a, T0 + 101)).await;
+    assert!(matches!(refused, Err(StoreError::Refused(PACKAGE_BLOB_CLAIMED))), "{refused:?}");
+    let trial = TrialVersion { version: old, chosen_by: dev.id, chosen_at: T0 + 101 };
+    let refused = store.set_trial_version(&trial).await;
+    assert!(matches!(refused, Err(StoreError::Refused(PACKAGE_BLOB_CLAIMED))), "{refused:?}");
+    assert!(store.develop_versions(shop.key).await.unwrap().is_empty(), "nothing stored");
+    assert!(store.trial_version(shop.key).await.unwrap().is_none());
+
+    // Once the purge is done, the upload goes ahead and the blob is safe for the grace period.
+    store.end_package_blob_claim(&a, T0 + 100, true).await.unwrap();
+    assert!(store.touch_package_blob(&a, T0 + 102, T0 + 102 - 600).await.unwrap());
+    assert_eq!(claim(&db, T0 + 150).await, Vec::<String>::new());
+    store.put_develop_version(&holding(&shop, UploaderSlot::Robot(2), &a, T0 + 103)).await.unwrap();
+    assert_eq!(claim(&db, T0 + 1000).await, Vec::<String>::new(), "referenced");
+
+    // A claim left by a purge that died is taken over by the next upload after 600 s.
+    let b = "b".repeat(64);
+    assert!(store.touch_package_blob(&b, T0, T0 - 600).await.unwrap());
+    assert_eq!(claim(&db, T0 + 200).await, [b.as_str()], "an upload that never stored a version");
+    assert!(!store.touch_package_blob(&b, T0 + 799, T0 + 199).await.unwrap());
+    assert!(store.touch_package_blob(&b, T0 + 800, T0 + 200).await.unwrap());
+    store.put_develop_version(&holding(&shop, UploaderSlot::Robot(3), &b, T0 + 801)).await.unwrap();
+}
+
+/// A purge's claim and an upload's version row race on the same blob: whatever the order,
+/// never both (the blob deleted while a version names it).
+async fn a_claim_and_a_new_reference_are_ordered(db: Db) {
+    let store = &db.store;
+    let dev = developer(store, "dev@example.com").await;
+    let shop = app(store, "Shop", &dev).await;
+    for round in 0..20_u8 {
+        let sha256 = format!("{round:064}");
+        // Left over from an upload long ago: due for collection.
+        assert!(store.touch_package_blob(&sha256, T0, T0 - 600).await.unwrap());
+        let now = T0 + 10_000;
+        let slot = UploaderSlot::Robot(1 + round % 30);
+        let version = holding(&shop, slot, &sha256, now);
+        let (put, claimed) = tokio::join!(
+            store.put_develop_version(&version),
+            store.claim_package_blobs(now, now - 100, now - 600, 10)
+        );
+        let claimed = claimed.unwrap().contains(&sha256);
+        match put {
+            Ok(_) => assert!(!claimed, "round {round}: claimed while a version names it"),
+            Err(StoreError::Refused(PACKAGE_BLOB_CLAIMED)) => assert!(claimed, "round {round}"),
+            Err(other) => panic!("round {round}: {other}"),
+        }
+    }
 }

@@ -109,6 +109,40 @@ async fn examples_upload_and_members_inspect_delete_and_choose_a_trial() {
             .await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
+        // Nested files, text or binary, come back byte for byte; paths outside the file list,
+        // including the project's dev-tool files and the zip's own layout, are 404.
+        let on_disk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop/miniprogram");
+        for nested in ["packages/order/pages/detail/detail.wxml", "images/tab/cart-active.png"] {
+            let file = app
+                .json(
+                    Method::GET,
+                    &format!("/api/v1/apps/{appid}/versions/{id}/files/{nested}"),
+                    None,
+                    Some(&key),
+                )
+                .await;
+            assert_eq!(file.status, StatusCode::OK, "{nested}: {}", file.text());
+            assert_eq!(file.header("content-type"), Some("application/octet-stream"));
+            assert_eq!(file.body, std::fs::read(on_disk.join(nested)).unwrap(), "{nested}");
+        }
+        for missing in [
+            "packages/order/pages/detail/nope.js",
+            "packages/order",
+            "project.config.json",
+            "miniprogram/app.json",
+            "%2E%2E/project.config.json",
+        ] {
+            let response = app
+                .json(
+                    Method::GET,
+                    &format!("/api/v1/apps/{appid}/versions/{id}/files/{missing}"),
+                    None,
+                    Some(&key),
+                )
+                .await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "{missing}: {}", response.text());
+        }
+
         // Choose it as the trial version; deleting the develop version keeps the trial.
         let chosen = app
             .json(
@@ -367,4 +401,88 @@ async fn oversized_uploads_are_413_before_anything_is_stored() {
         assert_eq!(response.json()["error"]["code"], "package_too_large");
         assert!(!stored(&app, &zip).await);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_package_blob_goes_after_the_grace_period_once_no_version_names_it() {
+    for_each_backend(|app| async move {
+        let (admin, admin_key) = app.developer("admin@example.com").await;
+        let (appid, _) = app.app(&admin_key, "Blob Shop").await;
+        let (dev, dev_key) = app.developer("dev@example.com").await;
+        let platform = app.platform();
+        let link =
+            platform.invite_member(&admin, &appid, dev.email.as_str(), MemberRole::Developer).await.unwrap();
+        platform.accept_invitation(&dev, link.rsplit('/').next().unwrap()).await.unwrap();
+        let grace = platform.config.package_blob_grace_secs;
+        let zip = example("minimal");
+        let upload_by = |key: &str| {
+            let (key, appid, zip) = (key.to_owned(), appid.clone(), zip.clone());
+            let app = &app;
+            async move {
+                let response = upload(app, &key, &appid, "version=1.0.0", zip).await;
+                assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+                response.json()["id"].as_i64().unwrap()
+            }
+        };
+        let delete = |key: &str, id: i64| {
+            let (key, uri) = (key.to_owned(), format!("/api/v1/apps/{appid}/versions/{id}"));
+            let app = &app;
+            async move {
+                assert_eq!(
+                    app.json(Method::DELETE, &uri, None, Some(&key)).await.status,
+                    StatusCode::NO_CONTENT
+                )
+            }
+        };
+        let purge = || async { platform.purge_package_blobs().await.unwrap() };
+
+        // The same package as two members' versions: one blob.
+        let admins = upload_by(&admin_key).await;
+        let devs = upload_by(&dev_key).await;
+        assert!(stored(&app, &zip).await);
+
+        // One version goes: the other keeps the blob, however long.
+        delete(&admin_key, admins).await;
+        app.clock.advance(grace * 2);
+        assert_eq!(purge().await, 0);
+        assert!(stored(&app, &zip).await);
+
+        // The last one goes: the blob stays for the grace period, then goes.
+        delete(&dev_key, devs).await;
+        app.clock.advance(grace - 1);
+        assert_eq!(purge().await, 0);
+        assert!(stored(&app, &zip).await, "within the grace period");
+        app.clock.advance(1);
+        assert_eq!(purge().await, 1);
+        assert!(!stored(&app, &zip).await, "collected");
+        assert_eq!(purge().await, 0);
+
+        // Uploaded again while waiting for collection: the new version keeps it.
+        let again = upload_by(&admin_key).await;
+        assert!(stored(&app, &zip).await, "written again");
+        delete(&admin_key, again).await;
+        app.clock.advance(grace / 2);
+        let kept = upload_by(&dev_key).await;
+        app.clock.advance(grace * 2);
+        assert_eq!(purge().await, 0);
+        assert!(stored(&app, &zip).await);
+
+        // The trial version is a copy that names the blob too.
+        let chosen = app
+            .json(
+                Method::PUT,
+                &format!("/api/v1/apps/{appid}/trial"),
+                Some(json!({ "version_id": kept })),
+                Some(&dev_key),
+            )
+            .await;
+        assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.text());
+        delete(&dev_key, kept).await;
+        app.clock.advance(grace * 2);
+        assert_eq!(purge().await, 0);
+        let trial = app.json(Method::GET, &format!("/api/v1/apps/{appid}/trial"), None, Some(&dev_key)).await;
+        assert_eq!(trial.status, StatusCode::OK);
+        assert!(stored(&app, &zip).await, "the trial's package stays");
+    })
+    .await;
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod icon;
 pub mod members;
 pub mod name;
+pub mod package_blobs;
 pub mod testers;
 pub mod upload_keys;
 pub mod versions;

@@ -1,16 +1,18 @@
 //! Develop versions and the trial version (clause 2.3). Each uploader slot — a member, or an
 //! upload key's robot number — holds at most one develop version; a new upload replaces it.
 //! Members pick one develop version as the app's single trial version, a copy of its metadata
-//! that shares the content-addressed package blob.
+//! that shares the content-addressed package blob (collected by [`super::package_blobs`] once
+//! no version names it).
 
 use serde::{Deserialize, Serialize};
 
-use miniplat_package::{IngestError, Report};
+use miniplat_package::{IngestError, PackagePath, Report};
 
 use super::{App, AppKey, MemberRole};
 use crate::accounts::{Developer, DeveloperId};
 use crate::audit::Actor;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreError};
+use crate::store::PACKAGE_BLOB_CLAIMED;
 use crate::Platform;
 use crate::Timestamp;
 
@@ -196,7 +198,9 @@ impl Platform {
         }
         let sha256 = miniplat_crypto::sha256_hex(&upload.zip);
         let zip_bytes = upload.zip.len() as u64;
-        // Content-addressed: the same package uploaded twice is one blob.
+        // Content-addressed: the same package uploaded twice is one blob. Announced before it is
+        // written, so that a purge of the same content cannot delete it under this upload.
+        self.hold_package_blob(&sha256).await?;
         self.blobs.put(&package_blob_key(&sha256), upload.zip).await.map_err(crate::blobs::store_error)?;
         let (slot, uploaded_by, upload_key, actor) = match uploader {
             Uploader::Member(developer) => {
@@ -261,7 +265,8 @@ impl Platform {
         Ok((app, version))
     }
 
-    /// The content of one file of a develop version.
+    /// The content of one file of a develop version. Only that entry is read from the stored
+    /// zip: the package was checked in full when it was uploaded.
     pub async fn develop_version_file(
         &self,
         actor: &Developer,
@@ -270,18 +275,20 @@ impl Platform {
         path: &str,
     ) -> Result<Vec<u8>> {
         let (_, version) = self.develop_version(actor, appid, id).await?;
+        // The stored file list is the authority on what may be read.
         if !version.files.iter().any(|f| f.path == path) {
             return Err(Error::NotFound("file"));
         }
+        let path = PackagePath::parse(path).map_err(|_| Error::NotFound("file"))?;
         let zip = self
             .blobs
             .get(&version.blob_key())
             .await
             .map_err(crate::blobs::store_error)?
             .ok_or(Error::NotFound("package"))?;
-        let package = miniplat_package::ingest_zip(&zip, &self.config.packages)
-            .map_err(|e| Error::PackageRejected(e.to_string()))?;
-        package.get(path).map(<[u8]>::to_vec).ok_or(Error::NotFound("file"))
+        miniplat_package::read_package_file(&zip, &path, &self.config.packages)
+            .map_err(|e| Error::PackageRejected(e.to_string()))?
+            .ok_or(Error::NotFound("file"))
     }
 
     /// Deletes a develop version; the trial version, a copy, stays. Needs the developer role.
@@ -289,7 +296,7 @@ impl Platform {
         actor.ensure_active()?;
         let (app, role) = self.app_for_member(actor, appid).await?;
         role.ensure(MemberRole::Developer)?;
-        if !self.store.delete_develop_version(app.key, id).await? {
+        if !self.store.delete_develop_version(app.key, id, self.clock.now()).await? {
             return Err(Error::NotFound("version"));
         }
         self.audit(Actor::Developer(actor.id), "version.delete", app.appid.as_str(), &id.to_string()).await
@@ -307,7 +314,11 @@ impl Platform {
         role.ensure(MemberRole::Developer)?;
         let version = self.store.develop_version(app.key, id).await?.ok_or(Error::NotFound("version"))?;
         let trial = TrialVersion { version, chosen_by: actor.id, chosen_at: self.clock.now() };
-        self.store.set_trial_version(&trial).await?;
+        self.store.set_trial_version(&trial).await.map_err(|e| match e {
+            // Deleted meanwhile, and its package is going too.
+            StoreError::Refused(PACKAGE_BLOB_CLAIMED) => Error::NotFound("version"),
+            other => other.into(),
+        })?;
         self.audit(Actor::Developer(actor.id), "version.choose_trial", app.appid.as_str(), &id.to_string())
             .await?;
         Ok(trial)

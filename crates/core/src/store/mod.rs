@@ -26,7 +26,7 @@ pub use platform::PlatformStore;
 pub use privacy::PrivacyStore;
 pub use quota::QuotaStore;
 pub use tokens::TokenStore;
-pub use versions::VersionStore;
+pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
 
 use crate::error::StoreError;
 

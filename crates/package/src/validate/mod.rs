@@ -11,6 +11,7 @@ mod wxss;
 
 use std::collections::{BTreeMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jsonc_parser::ast::Value;
 use sha2::{Digest, Sha256};
@@ -61,8 +62,8 @@ const MAX_WORKERS: usize = 4;
 /// [`Diagnostic`]s, and [`Report::ok`] tells whether any is an error.
 ///
 /// Runs on its own thread(s) with a large stack; large packages are checked file by file on up
-/// to [`MAX_WORKERS`] threads (as many as the machine has cores). The report does not depend on
-/// how the work was split.
+/// to [`MAX_WORKERS`] threads (as many as the machine has cores), taking files from one queue.
+/// The report does not depend on how the work was split.
 pub fn validate(package: &Package) -> Report {
     let stack = stack_bytes(package);
     std::thread::scope(|scope| match spawn(scope, stack, move || run(package, stack)) {
@@ -95,34 +96,30 @@ fn run(package: &Package, stack: usize) -> Report {
     components::check(&mut v, app.as_ref());
     sitemap::check(&mut v, app.as_ref());
 
-    let files: Vec<(&PackagePath, &[u8])> = package.files().collect();
+    let files = work_order(package);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_WORKERS);
     if workers <= 1 || package.total_bytes() < PARALLEL_BYTES {
-        check_files(&mut v, &files);
+        check_files(&mut v, &files, &AtomicUsize::new(0));
     } else {
-        let chunks = balance(files, workers);
+        // Workers take the next file from one queue, so none sits idle while another still has
+        // a backlog; this thread is one of them.
+        let next = AtomicUsize::new(0);
         let parsed_json = &v.parsed_json;
+        let (files, next) = (&files, &next);
+        let work = move || {
+            let mut worker = Validation::new(package);
+            worker.parsed_json.clone_from(parsed_json);
+            check_files(&mut worker, files, next);
+            worker
+        };
         let results: Vec<Validation<'_>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .iter()
-                .map(|chunk| {
-                    let work = move || {
-                        let mut worker = Validation::new(package);
-                        worker.parsed_json.clone_from(parsed_json);
-                        check_files(&mut worker, chunk);
-                        worker
-                    };
-                    (spawn(scope, stack, work), work)
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|(handle, work)| match handle {
-                    Some(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    // This thread has the same stack: doing the work here is just as safe.
-                    None => work(),
-                })
-                .collect()
+            // A worker that cannot be started leaves its share to the others.
+            let helpers: Vec<_> = (1..workers).filter_map(|_| spawn(scope, stack, work)).collect();
+            let mut results = vec![work()];
+            for helper in helpers {
+                results.push(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+            results
         });
         for result in results {
             v.merge(result);
@@ -136,26 +133,23 @@ fn run(package: &Package, stack: usize) -> Report {
     v.into_report(package_sizes)
 }
 
-/// Splits files into `workers` groups of similar total size (largest first, each to the
-/// lightest group), deterministically.
-fn balance<'p>(
-    mut files: Vec<(&'p PackagePath, &'p [u8])>,
-    workers: usize,
-) -> Vec<Vec<(&'p PackagePath, &'p [u8])>> {
-    files.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
-    let mut groups: Vec<(usize, Vec<_>)> = vec![(0, Vec::new()); workers];
-    for file in files {
-        let lightest = groups.iter_mut().min_by_key(|(load, _)| *load).expect("at least one worker");
-        lightest.0 += file.1.len();
-        lightest.1.push(file);
-    }
-    groups.into_iter().map(|(_, files)| files).collect()
+/// The files in the order workers take them: parsed files (scripts, templates, stylesheets,
+/// JSON) before the others, which are only hashed, and the largest first within each, so that
+/// the last files taken are small and the workers finish together. Deterministic.
+fn work_order(package: &Package) -> Vec<(&PackagePath, &[u8])> {
+    let mut files: Vec<(&PackagePath, &[u8])> = package.files().collect();
+    let parsed = |path: &PackagePath| {
+        matches!(path.extension(), Some("js" | "ts" | "mjs" | "cjs" | "wxml" | "wxss" | "json"))
+    };
+    files.sort_by(|a, b| (parsed(b.0), b.1.len()).cmp(&(parsed(a.0), a.1.len())).then_with(|| a.0.cmp(b.0)));
+    files
 }
 
-/// The per-file checks: templates, stylesheets, scripts, JSON syntax, content digests.
-fn check_files<'p>(v: &mut Validation<'p>, files: &[(&'p PackagePath, &'p [u8])]) {
+/// The per-file checks (templates, stylesheets, scripts, JSON syntax, content digests) of the
+/// files taken from `files` through `next` until none is left.
+fn check_files<'p>(v: &mut Validation<'p>, files: &[(&'p PackagePath, &'p [u8])], next: &AtomicUsize) {
     let mut allocator = oxc_allocator::Allocator::default();
-    for &(path, bytes) in files {
+    while let Some(&(path, bytes)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
         v.digests.insert(path.as_str(), hex::encode(Sha256::digest(bytes)));
         match path.extension() {
             Some("wxml") => wxml::check(v, path, bytes),

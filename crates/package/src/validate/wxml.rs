@@ -91,9 +91,9 @@ impl PrivacyScan<'_, '_, '_> {
     fn element(&mut self, element: &Element) {
         if let ElementKind::Normal { tag_name, attributes, .. } = &element.kind {
             let tag = tag_name.name.as_str();
-            let location = at(self.source, tag_name.location.start);
             for category in privacy::element(tag) {
-                self.v.privacy_use(format!("<{tag}>"), category, location.clone());
+                let location = at(self.source, tag_name.location.start);
+                self.v.privacy_use(format!("<{tag}>"), category, location);
             }
             for attribute in attributes {
                 let Some(Value::Static { value, .. }) = &attribute.value else { continue };

@@ -1,10 +1,10 @@
-//! Develop versions, the trial version and testers.
+//! Develop versions, the trial version and testers, and the collection of package blobs.
 
 use super::*;
 use miniplat_core::apps::testers::{BindTesterError, Tester};
 use miniplat_core::apps::upload_keys::{parse_allowed, UploadKey};
 use miniplat_core::apps::versions::{DevelopVersion, TrialVersion, UploaderSlot, UserVersion};
-use miniplat_core::store::VersionStore;
+use miniplat_core::store::{VersionStore, PACKAGE_BLOB_CLAIMED};
 
 const TESTER_ALREADY_BOUND: &str = "tester already bound";
 const TESTER_APP_LIMIT: &str = "tester app limit";
@@ -65,6 +65,42 @@ fn version_params(v: &DevelopVersion) -> Vec<crate::sql::Value> {
     .to_vec()
 }
 
+/// How many versions name the package blob with this digest. Every table holding a
+/// `package_sha256` is counted here: a blob none of them names is garbage.
+fn package_references(c: &mut dyn Conn, sha256: &str) -> StoreResult<i64> {
+    let row = c.query_one(
+        "SELECT (SELECT COUNT(*) FROM develop_versions WHERE package_sha256 = ?) \
+              + (SELECT COUNT(*) FROM trial_versions WHERE package_sha256 = ?)",
+        params![sha256, sha256],
+    )?;
+    Ok(row.int(0))
+}
+
+/// Notes that a version naming the blob went away at `now`: the purge looks at it after the
+/// grace period.
+fn touch_unreferenced(c: &mut dyn Conn, sha256: &str, now: Timestamp) -> StoreResult<()> {
+    c.exec(
+        "INSERT INTO package_blob_gc (package_sha256, touched_at) VALUES (?, ?) \
+         ON CONFLICT (package_sha256) DO UPDATE SET touched_at = excluded.touched_at",
+        params![sha256, now],
+    )
+    .map(drop)
+}
+
+/// Before a new version row names the blob: locks the blob's collection row, if it has one, so
+/// that a concurrent claim waits for this unit of work and then sees the reference, and refuses
+/// when a purge has already claimed the blob.
+fn reference_package(c: &mut dyn Conn, sha256: &str, now: Timestamp) -> StoreResult<()> {
+    let row = c.query_opt(
+        "UPDATE package_blob_gc SET touched_at = ? WHERE package_sha256 = ? RETURNING claimed_at",
+        params![now, sha256],
+    )?;
+    match row.and_then(|row| row.opt_int(0)) {
+        Some(_) => Err(StoreError::Refused(PACKAGE_BLOB_CLAIMED)),
+        None => Ok(()),
+    }
+}
+
 const UPLOAD_KEY_COLUMNS: &str =
     "id, app_id, label, prefix, hash, allowed_ips, created_by, created_at, revoked_at, last_used_at";
 
@@ -104,7 +140,14 @@ impl VersionStore for SqlStore {
     async fn put_develop_version(&self, v: &DevelopVersion) -> StoreResult<DevelopVersion> {
         let mut v = v.clone();
         self.write(move |c| {
-            c.exec("DELETE FROM develop_versions WHERE app_id = ? AND slot = ?", params![v.app.0, v.slot.key()])?;
+            reference_package(c, &v.package_sha256, v.created_at)?;
+            let replaced = c.query_opt(
+                "DELETE FROM develop_versions WHERE app_id = ? AND slot = ? RETURNING package_sha256",
+                params![v.app.0, v.slot.key()],
+            )?;
+            if let Some(replaced) = replaced {
+                touch_unreferenced(c, &replaced.text(0), v.created_at)?;
+            }
             let mut values = vec![crate::sql::Value::from(v.app.0)];
             values.extend(version_params(&v));
             let sql = format!(
@@ -136,9 +179,15 @@ impl VersionStore for SqlStore {
         .await
     }
 
-    async fn delete_develop_version(&self, app: AppKey, id: i64) -> StoreResult<bool> {
+    async fn delete_develop_version(&self, app: AppKey, id: i64, now: Timestamp) -> StoreResult<bool> {
         self.write(move |c| {
-            Ok(c.exec("DELETE FROM develop_versions WHERE app_id = ? AND id = ?", params![app.0, id])? > 0)
+            let deleted = c.query_opt(
+                "DELETE FROM develop_versions WHERE app_id = ? AND id = ? RETURNING package_sha256",
+                params![app.0, id],
+            )?;
+            let Some(deleted) = deleted else { return Ok(false) };
+            touch_unreferenced(c, &deleted.text(0), now)?;
+            Ok(true)
         })
         .await
     }
@@ -148,7 +197,14 @@ impl VersionStore for SqlStore {
     async fn set_trial_version(&self, t: &TrialVersion) -> StoreResult<()> {
         let t = t.clone();
         self.write(move |c| {
-            c.exec("DELETE FROM trial_versions WHERE app_id = ?", params![t.version.app.0])?;
+            reference_package(c, &t.version.package_sha256, t.chosen_at)?;
+            let replaced = c.query_opt(
+                "DELETE FROM trial_versions WHERE app_id = ? RETURNING package_sha256",
+                params![t.version.app.0],
+            )?;
+            if let Some(replaced) = replaced {
+                touch_unreferenced(c, &replaced.text(0), t.chosen_at)?;
+            }
             let mut values = vec![crate::sql::Value::from(t.version.app.0), crate::sql::Value::from(t.version.id)];
             values.extend(version_params(&t.version));
             values.extend(params![t.chosen_by.0, t.chosen_at].iter().cloned());
@@ -175,6 +231,82 @@ impl VersionStore for SqlStore {
                     })
                 })
                 .transpose()
+        })
+        .await
+    }
+
+    // ---- package blobs ----
+
+    async fn touch_package_blob(
+        &self,
+        sha256: &str,
+        now: Timestamp,
+        abandoned_at: Timestamp,
+    ) -> StoreResult<bool> {
+        let sha256 = sha256.to_owned();
+        self.write(move |c| {
+            let row = c.query_one(
+                "INSERT INTO package_blob_gc (package_sha256, touched_at) VALUES (?, ?) \
+                 ON CONFLICT (package_sha256) DO UPDATE SET touched_at = excluded.touched_at, \
+                 claimed_at = CASE WHEN package_blob_gc.claimed_at <= ? THEN NULL ELSE package_blob_gc.claimed_at END \
+                 RETURNING claimed_at",
+                params![sha256, now, abandoned_at],
+            )?;
+            Ok(row.opt_int(0).is_none())
+        })
+        .await
+    }
+
+    async fn claim_package_blobs(
+        &self,
+        now: Timestamp,
+        touched_by: Timestamp,
+        abandoned_at: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<String>> {
+        self.write(move |c| {
+            const CLAIMABLE: &str = "touched_at <= ? AND (claimed_at IS NULL OR claimed_at <= ?)";
+            let due = c.query(
+                &format!("SELECT package_sha256 FROM package_blob_gc WHERE {CLAIMABLE} ORDER BY touched_at LIMIT ?"),
+                params![touched_by, abandoned_at, limit],
+            )?;
+            let mut claimed = Vec::new();
+            for row in due {
+                let sha256 = row.text(0);
+                // Claim first: the row lock orders this against units of work adding a
+                // reference, so the count below sees theirs (or they see the claim).
+                let locked = c.exec(
+                    &format!("UPDATE package_blob_gc SET claimed_at = ? WHERE package_sha256 = ? AND {CLAIMABLE}"),
+                    params![now, &sha256, touched_by, abandoned_at],
+                )?;
+                if locked == 0 {
+                    continue;
+                }
+                if package_references(c, &sha256)? > 0 {
+                    c.exec("DELETE FROM package_blob_gc WHERE package_sha256 = ?", params![&sha256])?;
+                } else {
+                    claimed.push(sha256);
+                }
+            }
+            Ok(claimed)
+        })
+        .await
+    }
+
+    async fn end_package_blob_claim(
+        &self,
+        sha256: &str,
+        claimed_at: Timestamp,
+        deleted: bool,
+    ) -> StoreResult<()> {
+        let sha256 = sha256.to_owned();
+        self.write(move |c| {
+            let sql = if deleted {
+                "DELETE FROM package_blob_gc WHERE package_sha256 = ? AND claimed_at = ?"
+            } else {
+                "UPDATE package_blob_gc SET claimed_at = NULL WHERE package_sha256 = ? AND claimed_at = ?"
+            };
+            c.exec(sql, params![sha256, claimed_at]).map(drop)
         })
         .await
     }
