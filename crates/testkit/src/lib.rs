@@ -177,6 +177,22 @@ impl TestApp {
         (developer, key.plaintext)
     }
 
+    /// A fresh `access_token` of the mini program, from `/cgi-bin/token`.
+    pub async fn access_token(&self, appid: &str, secret: &str) -> String {
+        let response = self
+            .get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}"))
+            .await;
+        response.json()["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    /// A token-bearing WeChat POST as SDKs send it; asserts the HTTP 200 every answer has.
+    pub async fn wx_post(&self, path: &str, token: &str, body: Value) -> Value {
+        let response =
+            self.json(Method::POST, &format!("{path}?access_token={token}"), Some(body), None).await;
+        assert_eq!(response.status, StatusCode::OK, "WeChat answers are HTTP 200");
+        response.json()
+    }
+
     /// Creates a mini program through the API; returns (appid, secret).
     pub async fn app(&self, api_key: &str, name: &str) -> (String, String) {
         let response = self

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use miniplat_core::accounts::PlatformRole;
 use miniplat_core::apps::access::EnvVersion;
 use miniplat_core::apps::{App, MemberRole};
@@ -17,18 +17,6 @@ use miniplat_testkit::{for_each_backend, TestApp};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "a long enough password";
-
-async fn access_token(app: &TestApp, appid: &str, secret: &str) -> String {
-    let response =
-        app.get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}")).await;
-    response.json()["access_token"].as_str().expect("a token").to_owned()
-}
-
-async fn wx(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
-    let response = app.json(Method::POST, &format!("{path}?access_token={token}"), Some(body), None).await;
-    assert_eq!(response.status, StatusCode::OK, "WeChat answers are HTTP 200");
-    response.json()
-}
 
 fn assert_errcode(body: &Value, errcode: i64) {
     assert_eq!(body["errcode"], errcode, "{body}");
@@ -45,10 +33,23 @@ fn settings(items: &[(&str, &str)]) -> Value {
 }
 
 async fn current(app: &TestApp, token: &str, privacy_ver: i64) -> Value {
-    let body =
-        wx(app, "/cgi-bin/component/getprivacysetting", token, json!({ "privacy_ver": privacy_ver })).await;
+    let body = app
+        .wx_post("/cgi-bin/component/getprivacysetting", token, json!({ "privacy_ver": privacy_ver }))
+        .await;
     assert_errcode(&body, 0);
     body
+}
+
+/// Uploads the shop example (which uses location) as a develop version.
+async fn upload_shop(app: &TestApp, key: &str, appid: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
+    let zip = zip_directory(&dir, &Limits::default()).unwrap();
+    let request = Request::post(format!("/api/v1/apps/{appid}/versions?version=1.0.0&description=shop"))
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .header(header::CONTENT_TYPE, "application/zip")
+        .body(Body::from(zip))
+        .unwrap();
+    assert_eq!(app.request(request).await.status, StatusCode::CREATED);
 }
 
 async fn app_record(app: &TestApp, appid: &str) -> App {
@@ -81,7 +82,7 @@ async fn privacy_settings_are_checked_versioned_and_read_back() {
     for_each_backend(|app| async move {
         let (_, key) = app.developer("dev@example.com").await;
         let (appid, secret) = app.app(&key, "Privacy Shop").await;
-        let token = access_token(&app, &appid, &secret).await;
+        let token = app.access_token(&appid, &secret).await;
         let set = "/cgi-bin/component/setprivacysetting";
 
         // Nothing saved yet: empty settings, no code.
@@ -113,13 +114,13 @@ async fn privacy_settings_are_checked_versioned_and_read_back() {
             ),
         ];
         for (body, errcode) in refusals {
-            assert_errcode(&wx(&app, set, &token, body.clone()).await, errcode);
+            assert_errcode(&app.wx_post(set, &token, body.clone()).await, errcode);
         }
         assert_eq!(current(&app, &token, 2).await["setting_list"], json!([]));
 
         // A development guide: read back with labels.
         let first = settings(&[("Location", "find shops near you"), ("PhoneNumber", "contact you about orders")]);
-        assert_errcode(&wx(&app, set, &token, first.clone()).await, 0);
+        assert_errcode(&app.wx_post(set, &token, first.clone()).await, 0);
         let saved = current(&app, &token, 2).await;
         assert_eq!(saved["setting_list"][0]["privacy_key"], "Location");
         assert_eq!(saved["setting_list"][0]["privacy_label"], "位置信息");
@@ -131,33 +132,26 @@ async fn privacy_settings_are_checked_versioned_and_read_back() {
 
         // Saving the same guide again makes no new version; a change does.
         let record = app_record(&app, &appid).await;
-        assert_errcode(&wx(&app, set, &token, first).await, 0);
+        assert_errcode(&app.wx_post(set, &token, first).await, 0);
         let platform = app.platform();
         assert_eq!(platform.privacy_policy(record.key, PolicyKind::Development).await.unwrap().unwrap().version, 1);
         let second = settings(&[("Location", "find shops near you")]);
-        assert_errcode(&wx(&app, set, &token, second).await, 0);
+        assert_errcode(&app.wx_post(set, &token, second).await, 0);
         assert_eq!(platform.privacy_policy(record.key, PolicyKind::Development).await.unwrap().unwrap().version, 2);
 
         // Publishing (done by a release) makes it live; then the live contacts may change alone.
         platform.publish_privacy_policy(record.key).await.unwrap();
         let live_change = json!({ "privacy_ver": 1, "owner_setting": { "contact_phone": "+86 10 1234 5678", "notice_method": "banner" } });
-        assert_errcode(&wx(&app, set, &token, live_change).await, 0);
+        assert_errcode(&app.wx_post(set, &token, live_change).await, 0);
         let live = current(&app, &token, 1).await;
         assert_eq!(live["owner_setting"]["contact_phone"], "+86 10 1234 5678");
         assert_eq!(live["setting_list"][0]["privacy_key"], "Location");
         assert_eq!(platform.privacy_policy(record.key, PolicyKind::Live).await.unwrap().unwrap().version, 2);
         let with_list = json!({ "privacy_ver": 1, "owner_setting": owner(), "setting_list": [] });
-        assert_errcode(&wx(&app, set, &token, with_list).await, 40097);
+        assert_errcode(&app.wx_post(set, &token, with_list).await, 40097);
 
         // Uploaded code shows up as code_exist and privacy_list (the shop example uses location).
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
-        let zip = zip_directory(&dir, &Limits::default()).unwrap();
-        let request = Request::post(format!("/api/v1/apps/{appid}/versions?version=1.0.0&description=shop"))
-            .header(header::AUTHORIZATION, format!("Bearer {key}"))
-            .header(header::CONTENT_TYPE, "application/zip")
-            .body(Body::from(zip))
-            .unwrap();
-        assert_eq!(app.request(request).await.status, StatusCode::CREATED);
+        upload_shop(&app, &key, &appid).await;
         let with_code = current(&app, &token, 2).await;
         assert_eq!(with_code["code_exist"], 1);
         assert!(with_code["privacy_list"].as_array().unwrap().contains(&json!("Location")), "{with_code}");
@@ -170,7 +164,7 @@ async fn custom_guide_files_are_text_of_limited_size() {
     for_each_backend(|app| async move {
         let (_, key) = app.developer("dev@example.com").await;
         let (appid, secret) = app.app(&key, "File Shop").await;
-        let token = access_token(&app, &appid, &secret).await;
+        let token = app.access_token(&appid, &secret).await;
 
         assert_errcode(&upload_ext_file(&app, &token, "file", &vec![b'a'; 100 * 1024 + 1]).await, 40097);
         assert_errcode(&upload_ext_file(&app, &token, "file", &[0xff, 0xfe, 0x00]).await, 40097);
@@ -181,15 +175,18 @@ async fn custom_guide_files_are_text_of_limited_size() {
 
         let mut body = settings(&[("Album", "let you pick a profile photo")]);
         body["owner_setting"]["ext_file_media_id"] = json!(media_id);
-        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &token, body).await, 0);
+        assert_errcode(&app.wx_post("/cgi-bin/component/setprivacysetting", &token, body).await, 0);
         assert_eq!(current(&app, &token, 2).await["owner_setting"]["ext_file_media_id"], media_id);
 
         // Another app cannot use this app's file.
         let (other_appid, other_secret) = app.app(&key, "Other Shop").await;
-        let other_token = access_token(&app, &other_appid, &other_secret).await;
+        let other_token = app.access_token(&other_appid, &other_secret).await;
         let mut foreign = settings(&[]);
         foreign["owner_setting"]["ext_file_media_id"] = json!(media_id);
-        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &other_token, foreign).await, 40007);
+        assert_errcode(
+            &app.wx_post("/cgi-bin/component/setprivacysetting", &other_token, foreign).await,
+            40007,
+        );
     })
     .await;
 }
@@ -199,7 +196,7 @@ async fn data_flows_only_with_declaration_and_consent_and_withdrawal_stops_it() 
     for_each_backend(|app| async move {
         let (_, key) = app.developer("dev@example.com").await;
         let (appid, secret) = app.app(&key, "Consent Shop").await;
-        let token = access_token(&app, &appid, &secret).await;
+        let token = app.access_token(&appid, &secret).await;
         let platform = app.platform();
         let shop = app_record(&app, &appid).await;
         let user = platform.sign_up_end_user("ann@example.com", PASSWORD, "Ann").await.unwrap().id;
@@ -217,7 +214,7 @@ async fn data_flows_only_with_declaration_and_consent_and_withdrawal_stops_it() 
         assert!(!platform.privacy_prompt(&shop, trial, user).await.unwrap().needs_agreement);
 
         let guide = settings(&[("Location", "find shops near you")]);
-        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &token, guide).await, 0);
+        assert_errcode(&app.wx_post("/cgi-bin/component/setprivacysetting", &token, guide).await, 0);
         // Declared but not agreed; undeclared stays refused.
         assert_eq!(
             refusal(platform.ensure_consented(&shop, trial, user, "Location").await),
@@ -257,7 +254,7 @@ async fn data_flows_only_with_declaration_and_consent_and_withdrawal_stops_it() 
 
         // A new policy version needs a new agreement; agreeing to the old one is refused.
         let changed = settings(&[("Location", "find shops near you"), ("Camera", "scan coupons")]);
-        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &token, changed).await, 0);
+        assert_errcode(&app.wx_post("/cgi-bin/component/setprivacysetting", &token, changed).await, 0);
         assert_eq!(
             refusal(platform.ensure_consented(&shop, trial, user, "Location").await),
             PrivacyRefusal::ConsentRequired
@@ -298,15 +295,15 @@ async fn the_policy_page_and_the_privacy_centre() {
     for_each_backend(|app| async move {
         let (_, key) = app.developer("dev@example.com").await;
         let (appid, secret) = app.app(&key, "Centre Shop").await;
-        let token = access_token(&app, &appid, &secret).await;
+        let token = app.access_token(&appid, &secret).await;
         let platform = app.platform();
         let shop = app_record(&app, &appid).await;
         let user = platform.sign_up_end_user("ann@example.com", PASSWORD, "Ann").await.unwrap().id;
         platform.sign_up_end_user("bob@example.com", PASSWORD, "Bob").await.unwrap();
         let guide = settings(&[("Location", "find shops near you"), ("EXOrderInfo", "show your orders")]);
-        assert_errcode(&wx(&app, "/cgi-bin/component/setprivacysetting", &token, guide).await, 0);
+        assert_errcode(&app.wx_post("/cgi-bin/component/setprivacysetting", &token, guide).await, 0);
         assert_errcode(
-            &wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await,
+            &app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await,
             0,
         );
 
@@ -433,7 +430,7 @@ async fn restricted_interfaces_are_applied_for_and_decided_by_the_operator() {
         let platform = app.platform();
         let (_, key) = app.developer("dev@example.com").await;
         let (appid, secret) = app.app(&key, "Map Shop").await;
-        let token = access_token(&app, &appid, &secret).await;
+        let token = app.access_token(&appid, &secret).await;
         let operator = platform.create_verified_developer("op@example.com", PlatformRole::Operator).await.unwrap();
         platform.set_initial_developer_password(&operator, PASSWORD).await.unwrap();
         let apply = "/wxa/security/apply_privacy_interface";
@@ -451,14 +448,7 @@ async fn restricted_interfaces_are_applied_for_and_decided_by_the_operator() {
         // No code yet: 61039. Then the shop example, which calls wx.getLocation.
         let info = app.get(&format!("/wxa/security/get_code_privacy_info?access_token={token}")).await.json();
         assert_errcode(&info, 61039);
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop");
-        let zip = zip_directory(&dir, &Limits::default()).unwrap();
-        let request = Request::post(format!("/api/v1/apps/{appid}/versions?version=1.0.0&description=shop"))
-            .header(header::AUTHORIZATION, format!("Bearer {key}"))
-            .header(header::CONTENT_TYPE, "application/zip")
-            .body(Body::from(zip))
-            .unwrap();
-        assert_eq!(app.request(request).await.status, StatusCode::CREATED);
+        upload_shop(&app, &key, &appid).await;
         let info = app.get(&format!("/wxa/security/get_code_privacy_info?access_token={token}")).await.json();
         assert_errcode(&info, 0);
         assert!(info["without_auth_list"].as_array().unwrap().contains(&json!("wx.getLocation")), "{info}");
@@ -473,13 +463,13 @@ async fn restricted_interfaces_are_applied_for_and_decided_by_the_operator() {
             (json!({ "api_name": "wx.getLocation", "content": "x", "pic_list": ["file:///etc/passwd"] }), 40097),
             (json!({ "api_name": "wx.getLocation", "content": "x".repeat(301), "pic_list": evidence }), 40097),
         ] {
-            assert_errcode(&wx(&app, apply, &token, body).await, errcode);
+            assert_errcode(&app.wx_post(apply, &token, body).await, errcode);
         }
         let good = json!({ "api_name": "wx.getLocation", "content": "show the nearest store", "pic_list": evidence });
-        let applied = wx(&app, apply, &token, good.clone()).await;
+        let applied = app.wx_post(apply, &token, good.clone()).await;
         assert_errcode(&applied, 0);
         let audit_id = applied["audit_id"].as_i64().unwrap();
-        assert_errcode(&wx(&app, apply, &token, good.clone()).await, 61031);
+        assert_errcode(&app.wx_post(apply, &token, good.clone()).await, 61031);
         assert_eq!(listed(&interfaces(token.clone()).await, "wx.getLocation")["status"], 3);
 
         // The operator rejects with a reason, the developer applies again, the operator approves.
@@ -501,7 +491,7 @@ async fn restricted_interfaces_are_applied_for_and_decided_by_the_operator() {
         let again = op.submit("/admin/interfaces", &action, &[("decision", "approve")]).await;
         assert_eq!(again.status, StatusCode::NOT_FOUND);
 
-        let second = wx(&app, apply, &token, good).await["audit_id"].as_i64().unwrap();
+        let second = app.wx_post(apply, &token, good).await["audit_id"].as_i64().unwrap();
         assert!(!platform.interface_enabled(app_record(&app, &appid).await.key, "wx.getLocation").await.unwrap());
         let approved =
             op.submit("/admin/interfaces", &format!("/admin/interfaces/{second}"), &[("decision", "approve")]).await;

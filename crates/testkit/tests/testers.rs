@@ -1,25 +1,12 @@
 //! Testers (`wechat-api.md` §7.1 rows 19–21) and who may open which version (clause 2.3), in
 //! process, on every backend.
 
-use axum::http::{Method, StatusCode};
 use miniplat_core::accounts::EndUserId;
 use miniplat_core::apps::access::{Access, EnvVersion, Viewer};
 use miniplat_core::apps::versions::{DevelopVersion, TrialVersion, UploaderSlot, UserVersion};
 use miniplat_core::apps::{App, AppId};
 use miniplat_testkit::{for_each_backend, Backend, TestApp};
 use serde_json::{json, Value};
-
-async fn access_token(app: &TestApp, appid: &str, secret: &str) -> String {
-    let response =
-        app.get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}")).await;
-    response.json()["access_token"].as_str().expect("a token").to_owned()
-}
-
-async fn wx(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
-    let response = app.json(Method::POST, &format!("{path}?access_token={token}"), Some(body), None).await;
-    assert_eq!(response.status, StatusCode::OK, "WeChat answers are HTTP 200");
-    response.json()
-}
 
 fn assert_errcode(body: &Value, errcode: i64) {
     assert_eq!(body["errcode"], errcode, "{body}");
@@ -41,12 +28,12 @@ async fn testers_are_bound_listed_and_unbound_by_email_or_userstr() {
         let (_, key) = app.developer("dev@example.com").await;
         let (appid, secret) = app.app(&key, "Tester Shop").await;
         let (other_appid, other_secret) = app.app(&key, "Other Shop").await;
-        let token = access_token(&app, &appid, &secret).await;
-        let other_token = access_token(&app, &other_appid, &other_secret).await;
+        let token = app.access_token(&appid, &secret).await;
+        let other_token = app.access_token(&other_appid, &other_secret).await;
         end_user(&app, "ann@example.com").await;
         end_user(&app, "bob@example.com").await;
 
-        let bound = wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await;
+        let bound = app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await;
         assert_eq!(bound["errcode"], 0, "{bound}");
         assert_eq!(bound["errmsg"], "ok");
         let ann = bound["userstr"].as_str().unwrap().to_owned();
@@ -55,59 +42,66 @@ async fn testers_are_bound_listed_and_unbound_by_email_or_userstr() {
 
         // Emails are matched case-insensitively; a second bind is 85004.
         assert_errcode(
-            &wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "ANN@example.com" })).await,
+            &app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "ANN@example.com" })).await,
             85004,
         );
         // Unknown users and non-email handles: 85001.
         assert_errcode(
-            &wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "nobody@example.com" })).await,
+            &app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "nobody@example.com" })).await,
             85001,
         );
-        assert_errcode(&wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "wxid_abc" })).await, 85001);
+        assert_errcode(
+            &app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "wxid_abc" })).await,
+            85001,
+        );
         // A missing field is a malformed body; an empty body is 44002.
-        assert_errcode(&wx(&app, "/wxa/bind_tester", &token, json!({})).await, 47001);
+        assert_errcode(&app.wx_post("/wxa/bind_tester", &token, json!({})).await, 47001);
         let empty = app.post_raw(&format!("/wxa/bind_tester?access_token={token}"), "").await.json();
         assert_errcode(&empty, 44002);
         // Without a valid token: 40001.
         assert_errcode(
-            &wx(&app, "/wxa/bind_tester", "nope", json!({ "wechatid": "ann@example.com" })).await,
+            &app.wx_post("/wxa/bind_tester", "nope", json!({ "wechatid": "ann@example.com" })).await,
             40001,
         );
 
         // The userstr is stable per (app, user) and differs between apps.
         let in_other =
-            wx(&app, "/wxa/bind_tester", &other_token, json!({ "wechatid": "ann@example.com" })).await;
+            app.wx_post("/wxa/bind_tester", &other_token, json!({ "wechatid": "ann@example.com" })).await;
         assert_ne!(in_other["userstr"], ann);
-        let bob = wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "bob@example.com" })).await;
+        let bob = app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "bob@example.com" })).await;
         let bob = bob["userstr"].as_str().unwrap().to_owned();
 
-        let members = wx(&app, "/wxa/memberauth", &token, json!({ "action": "get_experiencer" })).await;
+        let members = app.wx_post("/wxa/memberauth", &token, json!({ "action": "get_experiencer" })).await;
         assert_eq!(
             members,
             json!({ "errcode": 0, "errmsg": "ok", "members": [{ "userstr": ann }, { "userstr": bob }] })
         );
-        assert_errcode(&wx(&app, "/wxa/memberauth", &token, json!({ "action": "get_manager" })).await, 40097);
+        assert_errcode(
+            &app.wx_post("/wxa/memberauth", &token, json!({ "action": "get_manager" })).await,
+            40097,
+        );
 
         // Unbind by userstr and by wechatid; unbinding again is harmless.
         let ok = json!({ "errcode": 0, "errmsg": "ok" });
-        assert_eq!(wx(&app, "/wxa/unbind_tester", &token, json!({ "userstr": ann })).await, ok);
+        assert_eq!(app.wx_post("/wxa/unbind_tester", &token, json!({ "userstr": ann })).await, ok);
         assert_eq!(
-            wx(&app, "/wxa/unbind_tester", &token, json!({ "wechatid": "bob@example.com" })).await,
+            app.wx_post("/wxa/unbind_tester", &token, json!({ "wechatid": "bob@example.com" })).await,
             ok
         );
-        assert_eq!(wx(&app, "/wxa/unbind_tester", &token, json!({ "userstr": ann })).await, ok);
+        assert_eq!(app.wx_post("/wxa/unbind_tester", &token, json!({ "userstr": ann })).await, ok);
         assert_errcode(
-            &wx(&app, "/wxa/unbind_tester", &token, json!({ "wechatid": "nobody@example.com" })).await,
+            &app.wx_post("/wxa/unbind_tester", &token, json!({ "wechatid": "nobody@example.com" })).await,
             85001,
         );
-        assert_errcode(&wx(&app, "/wxa/unbind_tester", &token, json!({})).await, 47001);
-        let members = wx(&app, "/wxa/memberauth", &token, json!({ "action": "get_experiencer" })).await;
+        assert_errcode(&app.wx_post("/wxa/unbind_tester", &token, json!({})).await, 47001);
+        let members = app.wx_post("/wxa/memberauth", &token, json!({ "action": "get_experiencer" })).await;
         assert_eq!(members["members"], json!([]));
 
         // Binding again gives the same userstr; the other app kept its tester.
-        let again = wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await;
+        let again = app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await;
         assert_eq!(again["userstr"], ann);
-        let other = wx(&app, "/wxa/memberauth", &other_token, json!({ "action": "get_experiencer" })).await;
+        let other =
+            app.wx_post("/wxa/memberauth", &other_token, json!({ "action": "get_experiencer" })).await;
         assert_eq!(other["members"].as_array().unwrap().len(), 1);
     })
     .await;
@@ -124,28 +118,29 @@ async fn tester_caps_answer_85002_and_85003() {
         let (_, key) = app.developer("dev@example.com").await;
         let (appid, secret) = app.app(&key, "Capped Shop").await;
         let (other_appid, other_secret) = app.app(&key, "Second Shop").await;
-        let token = access_token(&app, &appid, &secret).await;
-        let other_token = access_token(&app, &other_appid, &other_secret).await;
+        let token = app.access_token(&appid, &secret).await;
+        let other_token = app.access_token(&other_appid, &other_secret).await;
         end_user(&app, "ann@example.com").await;
         end_user(&app, "bob@example.com").await;
 
         assert_eq!(
-            wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await["errcode"],
+            app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await
+                ["errcode"],
             0
         );
         // The app is full.
         assert_errcode(
-            &wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "bob@example.com" })).await,
+            &app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "bob@example.com" })).await,
             85002,
         );
         // Ann tests as many apps as she may.
         assert_errcode(
-            &wx(&app, "/wxa/bind_tester", &other_token, json!({ "wechatid": "ann@example.com" })).await,
+            &app.wx_post("/wxa/bind_tester", &other_token, json!({ "wechatid": "ann@example.com" })).await,
             85003,
         );
         // Already bound wins over the caps.
         assert_errcode(
-            &wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await,
+            &app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await,
             85004,
         );
     }
@@ -204,8 +199,8 @@ async fn only_members_open_develop_and_only_members_and_testers_open_trial() {
         let record = app_record(&app, &appid).await;
         let tester = end_user(&app, "ann@example.com").await;
         let other_user = end_user(&app, "bob@example.com").await;
-        let token = access_token(&app, &appid, &secret).await;
-        wx(&app, "/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await;
+        let token = app.access_token(&appid, &secret).await;
+        app.wx_post("/wxa/bind_tester", &token, json!({ "wechatid": "ann@example.com" })).await;
         let platform = app.platform();
         let access = |version, viewer| {
             let record = record.clone();
@@ -245,7 +240,7 @@ async fn only_members_open_develop_and_only_members_and_testers_open_trial() {
         assert_eq!(access(EnvVersion::Trial, Viewer::EndUser(other_user)).await, Access::NotPermitted);
 
         // An unbound tester loses access.
-        wx(&app, "/wxa/unbind_tester", &token, json!({ "wechatid": "ann@example.com" })).await;
+        app.wx_post("/wxa/unbind_tester", &token, json!({ "wechatid": "ann@example.com" })).await;
         assert_eq!(access(EnvVersion::Trial, Viewer::EndUser(tester)).await, Access::NotPermitted);
         assert_eq!(EnvVersion::parse("trial"), Some(EnvVersion::Trial));
         assert_eq!(EnvVersion::parse("beta"), None);

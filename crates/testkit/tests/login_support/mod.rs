@@ -80,7 +80,7 @@ impl World {
         let user = self.user_id(app, name).await;
         let email = app.platform().end_user(user).await.unwrap().email;
         for (appid, secret) in [(&self.appid, &self.secret), (&self.other_appid, &self.other_secret)] {
-            let token = token(app, appid, secret).await;
+            let token = app.access_token(appid, secret).await;
             let bound = app
                 .json(
                     Method::POST,
@@ -120,18 +120,18 @@ impl World {
     }
 
     pub async fn token(&self, app: &TestApp) -> String {
-        token(app, &self.appid, &self.secret).await
+        app.access_token(&self.appid, &self.secret).await
     }
 
     pub async fn other_token(&self, app: &TestApp) -> String {
-        token(app, &self.other_appid, &self.other_secret).await
+        app.access_token(&self.other_appid, &self.other_secret).await
     }
 }
 
 /// A development privacy guide declaring the profile and the phone number, so the trial
 /// version may ask for them once users agree.
 pub async fn declare_profile_and_phone(app: &TestApp, appid: &str, secret: &str) {
-    let token = token(app, appid, secret).await;
+    let token = app.access_token(appid, secret).await;
     let guide = json!({
         "owner_setting": { "contact_email": "dpo@example.com", "notice_method": "pop-up" },
         "setting_list": [
@@ -171,12 +171,6 @@ pub async fn code2session(app: &TestApp, appid: &str, secret: &str, code: &str) 
         .await;
     assert_eq!(response.status, StatusCode::OK);
     response.json()
-}
-
-pub async fn token(app: &TestApp, appid: &str, secret: &str) -> String {
-    let response =
-        app.get(&format!("/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}")).await;
-    response.json()["access_token"].as_str().expect("a token").to_owned()
 }
 
 async fn choose_trial_version(app: &TestApp, appid: &str, developer: miniplat_core::accounts::DeveloperId) {
