@@ -17,7 +17,8 @@ type Decryptor = cbc::Decryptor<aes::Aes256>;
 
 /// WXBizMsgCrypt pads to the key length, not the AES block size.
 const PAD_BLOCK: usize = 32;
-const RANDOM_LEN: usize = 16;
+/// Length of the random prefix.
+pub const RANDOM_LEN: usize = 16;
 
 /// The 32-byte key of an EncodingAESKey (43 characters of base64 without the final `=`).
 #[derive(Clone)]
@@ -52,10 +53,13 @@ impl MsgKey {
     /// `Encrypt` for `message` addressed to `appid`, with fresh random bytes in front.
     pub fn encrypt(&self, message: &[u8], appid: &str) -> String {
         let random = crate::random::hex(RANDOM_LEN / 2);
-        self.encrypt_with_random(random.as_bytes(), message, appid)
+        let random: [u8; RANDOM_LEN] = random.as_bytes().try_into().expect("16 hex digits");
+        self.encrypt_with_random(&random, message, appid)
     }
 
-    fn encrypt_with_random(&self, random: &[u8], message: &[u8], appid: &str) -> String {
+    /// `Encrypt` with the caller's 16 random bytes in front: for a push that is retried and
+    /// must send the same ciphertext each time. `random` must be unpredictable and fresh per message.
+    pub fn encrypt_with_random(&self, random: &[u8; RANDOM_LEN], message: &[u8], appid: &str) -> String {
         let length = u32::try_from(message.len()).expect("messages are far below 4 GiB");
         let mut plain = Vec::with_capacity(RANDOM_LEN + 4 + message.len() + appid.len() + PAD_BLOCK);
         plain.extend_from_slice(random);

@@ -11,12 +11,14 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_versions.sql")),
     (3, include_str!("../migrations/sqlite/0003_links.sql")),
     (4, include_str!("../migrations/sqlite/0004_code_pages.sql")),
+    (6, include_str!("../migrations/sqlite/0006_push.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, include_str!("../migrations/postgres/0002_versions.sql")),
     (3, include_str!("../migrations/postgres/0003_links.sql")),
     (4, include_str!("../migrations/postgres/0004_code_pages.sql")),
+    (6, include_str!("../migrations/postgres/0006_push.sql")),
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction; returns how many ran.

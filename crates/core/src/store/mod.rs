@@ -9,7 +9,9 @@
 mod accounts;
 mod apps;
 mod codes;
+mod jobs;
 mod platform;
+mod push;
 mod quota;
 mod tokens;
 mod versions;
@@ -17,7 +19,9 @@ mod versions;
 pub use accounts::AccountStore;
 pub use apps::AppStore;
 pub use codes::{CodeStore, LinkStore};
+pub use jobs::JobStore;
 pub use platform::PlatformStore;
+pub use push::PushStore;
 pub use quota::QuotaStore;
 pub use tokens::TokenStore;
 pub use versions::VersionStore;
@@ -29,14 +33,23 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::{
-        AccountStore, AppStore, CodeStore, LinkStore, PlatformStore, QuotaStore, Store, TokenStore,
-        VersionStore,
+        AccountStore, AppStore, CodeStore, JobStore, LinkStore, PlatformStore, PushStore, QuotaStore, Store,
+        TokenStore, VersionStore,
     };
 }
 
 /// Everything the platform stores.
 pub trait Store:
-    PlatformStore + AccountStore + AppStore + TokenStore + QuotaStore + VersionStore + CodeStore + LinkStore
+    PlatformStore
+    + AccountStore
+    + AppStore
+    + TokenStore
+    + QuotaStore
+    + VersionStore
+    + CodeStore
+    + LinkStore
+    + JobStore
+    + PushStore
 {
 }
 
@@ -48,7 +61,9 @@ impl<
             + QuotaStore
             + VersionStore
             + CodeStore
-            + LinkStore,
+            + LinkStore
+            + JobStore
+            + PushStore,
     > Store for T
 {
 }

@@ -4,7 +4,9 @@
 mod accounts;
 mod apps;
 mod codes;
+mod jobs;
 mod platform;
+mod push;
 mod quota;
 mod tokens;
 mod versions;
