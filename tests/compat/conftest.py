@@ -130,6 +130,9 @@ class Server:
     def __init__(self, binary, workdir):
         self.binary = binary
         self.workdir = workdir  # the cwd of every miniplat process: no stray miniplat.toml
+        # ...but this one: the push tests' receiver listens on loopback, which push URLs may
+        # only reach when the operator allows private addresses.
+        (workdir / "miniplat.toml").write_text("[platform]\npush_allow_private_addresses = true\n")
         self.data_dir = workdir / "data"
         self.data_dir.mkdir()
         self.stdout_path = workdir / "server.stdout.log"
