@@ -396,3 +396,121 @@ async fn events_die_after_the_last_attempt_and_are_dropped_when_push_is_switched
     let again = app.json(Method::DELETE, &format!("/api/v1/apps/{appid}/push"), None, Some(&key)).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
+
+/// A browser without JavaScript: cookies and CSRF tokens.
+struct Visitor<'a> {
+    app: &'a TestApp,
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl Visitor<'_> {
+    async fn send(&mut self, builder: axum::http::request::Builder, body: String) -> miniplat_testkit::TestResponse {
+        use axum::http::header;
+        let mut builder = builder;
+        if !self.cookies.is_empty() {
+            let line = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            builder = builder.header(header::COOKIE, line);
+        }
+        let response = self.app.request(builder.body(axum::body::Body::from(body)).unwrap()).await;
+        for value in response.headers.get_all(header::SET_COOKIE) {
+            let (name, value) = value.to_str().unwrap().split(';').next().unwrap().split_once('=').unwrap();
+            self.cookies.insert(name.to_owned(), value.to_owned());
+        }
+        response
+    }
+
+    async fn get(&mut self, path: &str) -> miniplat_testkit::TestResponse {
+        self.send(axum::http::Request::get(path), String::new()).await
+    }
+
+    /// Opens `page`, then posts `fields` to `action` with the page's CSRF token.
+    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> miniplat_testkit::TestResponse {
+        let html = self.get(page).await.text();
+        let marker = r#"name="csrf" value=""#;
+        let start = html.find(marker).expect("a CSRF field") + marker.len();
+        let token = html[start..start + html[start..].find('"').unwrap()].to_owned();
+        let mut pairs = form_urlencoded_pairs(&[("csrf", token.as_str())]);
+        pairs.push('&');
+        pairs.push_str(&form_urlencoded_pairs(fields));
+        let builder = axum::http::Request::post(action)
+            .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(builder, pairs).await
+    }
+}
+
+fn form_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                other => format!("%{other:02X}"),
+            })
+            .collect()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_configure_test_and_watch_push_in_the_console() {
+    use miniplat_core::accounts::PlatformRole;
+    use miniplat_core::apps::MemberRole;
+    const PASSWORD: &str = "correct horse battery";
+
+    let app = platform(Backend::Sqlite).await;
+    let platform = app.platform();
+    let dev = platform.create_verified_developer("dev@example.com", PlatformRole::Developer).await.unwrap();
+    platform.set_initial_developer_password(&dev, PASSWORD).await.unwrap();
+    let appid = platform.create_app(&dev, "Console Push", "", None).await.unwrap().app.appid.to_string();
+    let receiver = Receiver::start(TOKEN).await;
+    let page = format!("/console/apps/{appid}/push");
+
+    let mut visitor = Visitor { app: &app, cookies: Default::default() };
+    let signed_in =
+        visitor.submit("/console/signin", "/console/signin", &[("email", "dev@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let html = visitor.get(&page).await.text();
+    assert!(html.contains("Push is off") && html.contains("Nothing pushed yet"), "{html}");
+    assert!(html.contains(r#"aria-current="page">Push</a>"#));
+
+    // A server that does not answer the handshake: the form comes back with the reason.
+    let refused = visitor
+        .submit(&page, &page, &[("url", "http://127.0.0.1:1/x"), ("token", TOKEN), ("encoding_aes_key", AES_KEY), ("mode", "safe"), ("format", "xml")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("could not be reached"), "{}", refused.text());
+
+    let url = receiver.url();
+    let saved = visitor
+        .submit(&page, &page, &[("url", &url), ("token", TOKEN), ("encoding_aes_key", AES_KEY), ("mode", "safe"), ("format", "xml")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    assert_eq!(saved.header("location"), Some(format!("{page}?notice=push-saved").as_str()));
+    let html = visitor.get(&page).await.text();
+    assert!(html.contains(&url) && html.contains("Pus…") && html.contains("abc…"), "{html}");
+    assert!(!html.contains(TOKEN) && !html.contains(AES_KEY), "secrets are not shown back");
+
+    let queued = visitor.submit(&page, &format!("{page}/test"), &[]).await;
+    assert_eq!(queued.header("location"), Some(format!("{page}?notice=push-test-queued").as_str()));
+    assert_eq!(platform.run_push_deliveries().await.unwrap(), 1);
+    assert_eq!(receiver.posts().len(), 1);
+    let html = visitor.get(&page).await.text();
+    assert!(html.contains("debug_demo") && html.contains(">delivered<"), "{html}");
+
+    // Analysts see the log but no form.
+    let analyst = platform.create_verified_developer("ana@example.com", PlatformRole::Developer).await.unwrap();
+    platform.set_initial_developer_password(&analyst, PASSWORD).await.unwrap();
+    let invite = platform.invite_member(&dev, &appid, analyst.email.as_str(), MemberRole::Analyst).await.unwrap();
+    platform.accept_invitation(&analyst, invite.rsplit('/').next().unwrap()).await.unwrap();
+    let mut analyst_visitor = Visitor { app: &app, cookies: Default::default() };
+    analyst_visitor
+        .submit("/console/signin", "/console/signin", &[("email", "ana@example.com"), ("password", PASSWORD)])
+        .await;
+    let html = analyst_visitor.get(&page).await.text();
+    assert!(html.contains("debug_demo") && !html.contains("Verify and save") && !html.contains("Switch push off"));
+    let forbidden = analyst_visitor.submit(&page, &format!("{page}/remove"), &[]).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+
+    let removed = visitor.submit(&page, &format!("{page}/remove"), &[]).await;
+    assert_eq!(removed.header("location"), Some(format!("{page}?notice=push-removed").as_str()));
+    assert!(visitor.get(&page).await.text().contains("Push is off"));
+}

@@ -279,6 +279,9 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "tester-removed" => "The tester was removed.",
         "upload-key-revoked" => "The upload key was revoked.",
         "link-revoked" => "The link was revoked; opening it now says it has expired.",
+        "push-saved" => "Your server answered the verification; push is on.",
+        "push-test-queued" => "A debug_demo event was queued; the delivery log shows how it went.",
+        "push-removed" => "Push is off; queued events will not be sent.",
         _ => return None,
     })
 }
