@@ -124,6 +124,9 @@ mod tests {
         assert_eq!(delays, [5, 10, 20, 40]);
         assert_eq!(after_failure(&job(5), 100, 5, "x".into()), Outcome::Dead { error: "x".into() });
         let long = Job { max_attempts: 50, ..job(30) };
-        assert_eq!(after_failure(&long, 0, 5, "x".into()), Outcome::Retry { run_at: 3600, error: "x".into() });
+        assert_eq!(
+            after_failure(&long, 0, 5, "x".into()),
+            Outcome::Retry { run_at: 3600, error: "x".into() }
+        );
     }
 }

@@ -133,7 +133,8 @@ mod tests {
     const APPID: &str = "wxba5fad812f8e6fb9";
     const PUSHED: &str = "+qdx1OKCy+5JPCBFWw70tm0fJGb2Jmeia4FCB7kao+/Q5c/ohsOzQHi8khUOb05JCpj0JB4RvQMkUyus8TPxLKJGQqcvZqzDpVzazhZv6JsXUnnR8XGT740XgXZUXQ7vJVnAG+tE8NUd4yFyjPy7GgiaviNrlCTj+l5kdfMuFUPpRSrfMZuMcp3Fn2Pede2IuQrKEYwKSqFIZoNqJ4M8EajAsjLY2km32IIjdf8YL/P50F7mStwntrA2cPDrM1kb6mOcfBgRtWygb3VIYnSeOBrebufAlr7F9mFUPAJGj04=";
     const PUSHED_MESSAGE: &str = r#"{"ToUserName":"gh_97417a04a28d","FromUserName":"o9AgO5Kd5ggOC-bXrbNODIiE3bGY","CreateTime":1714112445,"MsgType":"event","Event":"debug_demo","debug_str":"hello world"}"#;
-    const REPLY: &str = "ELGduP2YcVatjqIS+eZbp80MNLoAUWvzzyJxgGzxZO/5sAvd070Bs6qrLARC9nVHm48Y4hyRbtzve1L32tmxSQ==";
+    const REPLY: &str =
+        "ELGduP2YcVatjqIS+eZbp80MNLoAUWvzzyJxgGzxZO/5sAvd070Bs6qrLARC9nVHm48Y4hyRbtzve1L32tmxSQ==";
 
     fn key() -> MsgKey {
         MsgKey::from_encoding_aes_key(&"A".repeat(43)).unwrap()
@@ -173,7 +174,8 @@ mod tests {
 
     #[test]
     fn encrypts_the_documented_reply() {
-        let encrypted = key().encrypt_with_random(b"707722b803182950", br#"{"demo_resp":"good luck"}"#, APPID);
+        let encrypted =
+            key().encrypt_with_random(b"707722b803182950", br#"{"demo_resp":"good luck"}"#, APPID);
         assert_eq!(encrypted, REPLY);
         assert_eq!(STANDARD.decode(&encrypted).unwrap().len(), 64);
         assert_eq!(

@@ -38,23 +38,43 @@ async fn due_jobs_are_claimed_once_and_finished_by_their_outcome(db: Db) {
 
     let claimed = store.claim_jobs("push", T0, T0 + 60, 10).await.unwrap();
     let ids: Vec<_> = claimed.iter().map(|j| (j.id, j.payload.as_str(), j.attempt, j.app)).collect();
-    assert_eq!(ids, [(second, "two", 1, Some(shop.key)), (first, "one", 1, Some(shop.key))], "oldest due first");
-    assert!(store.claim_jobs("push", T0 + 1, T0 + 61, 10).await.unwrap().is_empty(), "leased jobs are not handed out twice");
+    assert_eq!(
+        ids,
+        [(second, "two", 1, Some(shop.key)), (first, "one", 1, Some(shop.key))],
+        "oldest due first"
+    );
+    assert!(
+        store.claim_jobs("push", T0 + 1, T0 + 61, 10).await.unwrap().is_empty(),
+        "leased jobs are not handed out twice"
+    );
 
     let finished = [
         Finished { id: first, attempt: 1, outcome: Outcome::Done },
-        Finished { id: second, attempt: 1, outcome: Outcome::Retry { run_at: T0 + 10, error: "HTTP 500".into() } },
+        Finished {
+            id: second,
+            attempt: 1,
+            outcome: Outcome::Retry { run_at: T0 + 10, error: "HTTP 500".into() },
+        },
     ];
     assert_eq!(store.finish_jobs(&finished, T0 + 2).await.unwrap(), 2);
     assert_eq!(store.job(first).await.unwrap(), None, "done jobs are deleted");
     let retried = store.job(second).await.unwrap().unwrap();
-    assert_eq!((retried.state, retried.run_at, retried.attempts, retried.locked_until), (JobState::Queued, T0 + 10, 1, None));
+    assert_eq!(
+        (retried.state, retried.run_at, retried.attempts, retried.locked_until),
+        (JobState::Queued, T0 + 10, 1, None)
+    );
     assert_eq!(retried.last_error.as_deref(), Some("HTTP 500"));
 
-    assert!(store.claim_jobs("push", T0 + 9, T0 + 69, 10).await.unwrap().is_empty(), "backoff holds the retry");
+    assert!(
+        store.claim_jobs("push", T0 + 9, T0 + 69, 10).await.unwrap().is_empty(),
+        "backoff holds the retry"
+    );
     let again = store.claim_jobs("push", T0 + 10, T0 + 70, 10).await.unwrap();
     assert_eq!(again.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(), [(second, 2)]);
-    assert!(store.claim_jobs("push", T0 + 69, T0 + 129, 10).await.unwrap().is_empty(), "leased until T0 + 70");
+    assert!(
+        store.claim_jobs("push", T0 + 69, T0 + 129, 10).await.unwrap().is_empty(),
+        "leased until T0 + 70"
+    );
     let all_due = store.claim_jobs("push", T0 + 100, T0 + 160, 10).await.unwrap();
     let seen: Vec<_> = all_due.iter().map(|j| (j.id, j.attempt)).collect();
     assert_eq!(seen, [(second, 3), (later, 1)], "an expired lease frees the job");
@@ -83,7 +103,8 @@ async fn jobs_die_after_their_last_attempt(db: Db) {
     let abandoned = store.enqueue_job(&job(None, "worker dies", T0, 1)).await.unwrap();
     let claimed = store.claim_jobs("push", T0, T0 + 60, 10).await.unwrap();
     assert_eq!(claimed.len(), 2);
-    let retry = Finished { id: failing, attempt: 1, outcome: Outcome::Retry { run_at: T0 + 5, error: "e1".into() } };
+    let retry =
+        Finished { id: failing, attempt: 1, outcome: Outcome::Retry { run_at: T0 + 5, error: "e1".into() } };
     store.finish_jobs(&[retry], T0).await.unwrap();
     let last = store.claim_jobs("push", T0 + 5, T0 + 65, 10).await.unwrap();
     assert_eq!(last.iter().map(|j| (j.id, j.attempt, j.max_attempts)).collect::<Vec<_>>(), [(failing, 2, 2)]);
@@ -122,7 +143,12 @@ async fn concurrent_claims_never_share_a_job(db: Db) {
     assert_eq!(total, 60);
 }
 
-fn config(app: AppKey, owner: miniplat_core::accounts::DeveloperId, url: &str, sealed: &[u8]) -> StoredPushConfig {
+fn config(
+    app: AppKey,
+    owner: miniplat_core::accounts::DeveloperId,
+    url: &str,
+    sealed: &[u8],
+) -> StoredPushConfig {
     StoredPushConfig {
         app,
         url: url.into(),

@@ -17,7 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use miniplat::{Config, Runtime};
 use miniplat_core::accounts::PlatformRole;
-use miniplat_core::push::{PushConfigInput, PushEvent, PushMode, PushFormat};
+use miniplat_core::push::{PushConfigInput, PushEvent, PushFormat, PushMode};
 use miniplat_core::Platform;
 
 const TOKEN: &str = "BenchToken";
@@ -104,14 +104,18 @@ async fn main() {
         }
         let queued = started.elapsed();
         let done = Arc::new(AtomicBool::new(false));
-        let workers: Vec<_> = (0..WORKERS).map(|_| tokio::spawn(work(platform.clone(), done.clone()))).collect();
+        let workers: Vec<_> =
+            (0..WORKERS).map(|_| tokio::spawn(work(platform.clone(), done.clone()))).collect();
         let delivering = Instant::now();
         let mut restarted = !outage;
         while seen.unique() - before < events {
             if !restarted && seen.unique() - before >= events / 3 {
                 stop.notify_waiters();
                 let _ = (&mut receiver).await;
-                eprintln!("receiver stopped after {} events; starting it again in 2 s", seen.unique() - before);
+                eprintln!(
+                    "receiver stopped after {} events; starting it again in 2 s",
+                    seen.unique() - before
+                );
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 receiver = tokio::spawn(serve_receiver(port, seen.clone(), stop.clone()));
                 restarted = true;

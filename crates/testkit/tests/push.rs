@@ -123,7 +123,8 @@ async fn send_test(app: &TestApp, key: &str, appid: &str, debug_str: &str) -> St
 }
 
 async fn deliveries(app: &TestApp, key: &str, appid: &str) -> Vec<Value> {
-    let response = app.json(Method::GET, &format!("/api/v1/apps/{appid}/push/deliveries"), None, Some(key)).await;
+    let response =
+        app.json(Method::GET, &format!("/api/v1/apps/{appid}/push/deliveries"), None, Some(key)).await;
     assert_eq!(response.status, StatusCode::OK);
     response.json()["deliveries"].as_array().unwrap().clone()
 }
@@ -145,7 +146,8 @@ fn fields(format: &str, body: &str) -> Value {
     let mut map = serde_json::Map::new();
     for name in ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "debug_str", "Encrypt"] {
         if let Some(value) = xml_field(body, name) {
-            let value = if name == "CreateTime" { json!(value.parse::<i64>().unwrap()) } else { json!(value) };
+            let value =
+                if name == "CreateTime" { json!(value.parse::<i64>().unwrap()) } else { json!(value) };
             map.insert(name.into(), value);
         }
     }
@@ -197,14 +199,23 @@ async fn every_mode_and_format_arrives_signed_and_decryptable() {
                 } else {
                     let encrypt = outer["Encrypt"].as_str().unwrap();
                     assert_eq!(got.query["encrypt_type"], "aes");
-                    assert_eq!(got.query["msg_signature"], msg_crypt::msg_signature(TOKEN, timestamp, nonce, encrypt));
+                    assert_eq!(
+                        got.query["msg_signature"],
+                        msg_crypt::msg_signature(TOKEN, timestamp, nonce, encrypt)
+                    );
                     let inner = String::from_utf8(msg_key.decrypt(encrypt, &appid).unwrap()).unwrap();
                     let inner = fields(format, &inner);
                     if mode == "safe" {
-                        assert_eq!(outer.as_object().unwrap().len(), 2, "safe mode sends only ToUserName and Encrypt: {outer}");
+                        assert_eq!(
+                            outer.as_object().unwrap().len(),
+                            2,
+                            "safe mode sends only ToUserName and Encrypt: {outer}"
+                        );
                         assert_eq!(outer["ToUserName"], inner["ToUserName"]);
                     } else {
-                        for name in ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "debug_str"] {
+                        for name in
+                            ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "debug_str"]
+                        {
                             assert_eq!(outer[name], inner[name], "compatible mode: {name} in both");
                         }
                     }
@@ -221,7 +232,9 @@ async fn every_mode_and_format_arrives_signed_and_decryptable() {
         }
         let log = deliveries(&app, &key, &appid).await;
         assert_eq!(log.len(), 6);
-        assert!(log.iter().all(|d| d["outcome"] == "delivered" && d["status_code"] == 200 && d["attempt"] == 1));
+        assert!(log
+            .iter()
+            .all(|d| d["outcome"] == "delivered" && d["status_code"] == 200 && d["attempt"] == 1));
     }
 }
 
@@ -239,7 +252,13 @@ async fn a_failed_handshake_or_a_bad_field_saves_nothing() {
         assert!(refused.text().contains("HTTP 403"), "{}", refused.text());
         assert_eq!(receiver.state.lock().unwrap().handshakes, 1);
 
-        let unreachable = put_push(&app, &key, &appid, json!({ "url": "http://127.0.0.1:1/push", "token": TOKEN, "encoding_aes_key": AES_KEY })).await;
+        let unreachable = put_push(
+            &app,
+            &key,
+            &appid,
+            json!({ "url": "http://127.0.0.1:1/push", "token": TOKEN, "encoding_aes_key": AES_KEY }),
+        )
+        .await;
         assert_eq!(unreachable.status, StatusCode::BAD_REQUEST);
         assert!(unreachable.text().contains("could not be reached"), "{}", unreachable.text());
 
@@ -262,7 +281,9 @@ async fn a_failed_handshake_or_a_bad_field_saves_nothing() {
         assert_eq!(shown.json(), json!({ "push": null }));
         assert_eq!(app.platform().store.push_config(app_key(&app, &appid).await).await.unwrap(), None);
         // Without push, test events are refused and nothing is queued.
-        let test = app.json(Method::POST, &format!("/api/v1/apps/{appid}/push/test"), Some(json!({})), Some(&key)).await;
+        let test = app
+            .json(Method::POST, &format!("/api/v1/apps/{appid}/push/test"), Some(json!({})), Some(&key))
+            .await;
         assert_eq!(test.status, StatusCode::BAD_REQUEST);
         assert_eq!(app.platform().run_push_deliveries().await.unwrap(), 0);
 
@@ -291,20 +312,25 @@ async fn private_addresses_are_refused_unless_the_operator_allows_them() {
         "http://169.254.169.254/latest/meta-data".into(),
         "http://10.0.0.1/push".into(),
     ] {
-        let response = put_push(&app, &key, &appid, json!({ "url": url, "token": TOKEN, "encoding_aes_key": AES_KEY })).await;
+        let response =
+            put_push(&app, &key, &appid, json!({ "url": url, "token": TOKEN, "encoding_aes_key": AES_KEY }))
+                .await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{url}");
         assert!(response.text().contains("push_allow_private_addresses"), "{}", response.text());
     }
     // A name (not a literal) that resolves to a non-public address is refused where it is
     // resolved: this machine's own host name usually does.
     let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().to_owned();
-    let resolved: Vec<_> = tokio::net::lookup_host((host.as_str(), port)).await.map(|a| a.collect()).unwrap_or_default();
+    let resolved: Vec<_> =
+        tokio::net::lookup_host((host.as_str(), port)).await.map(|a| a.collect()).unwrap_or_default();
     if !host.is_empty()
         && !resolved.is_empty()
         && resolved.iter().all(|a: &SocketAddr| !miniplat_core::push::url::is_public_address(a.ip()))
     {
         let url = format!("http://{host}:{port}/wx/push");
-        let response = put_push(&app, &key, &appid, json!({ "url": url, "token": TOKEN, "encoding_aes_key": AES_KEY })).await;
+        let response =
+            put_push(&app, &key, &appid, json!({ "url": url, "token": TOKEN, "encoding_aes_key": AES_KEY }))
+                .await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{url}");
         assert!(response.text().contains("not a public address"), "{}", response.text());
     } else {
@@ -349,10 +375,14 @@ async fn failures_retry_with_backoff_and_the_same_request_until_delivered() {
         let posts = receiver.posts();
         assert_eq!(posts.len(), 3);
         assert!(posts.iter().all(|p| p.event_id == event_id));
-        assert!(posts.windows(2).all(|w| w[0].body == w[1].body && w[0].query == w[1].query), "retries are identical");
+        assert!(
+            posts.windows(2).all(|w| w[0].body == w[1].body && w[0].query == w[1].query),
+            "retries are identical"
+        );
 
         let log = deliveries(&app, &key, &appid).await;
-        let seen: Vec<_> = log.iter().map(|d| (d["attempt"].as_i64().unwrap(), d["outcome"].as_str().unwrap())).collect();
+        let seen: Vec<_> =
+            log.iter().map(|d| (d["attempt"].as_i64().unwrap(), d["outcome"].as_str().unwrap())).collect();
         assert_eq!(seen, [(3, "delivered"), (2, "retrying"), (1, "retrying")]);
         assert_eq!(log[1]["status_code"], 500);
         assert_eq!(log[1]["error"], "HTTP 500");
@@ -404,7 +434,11 @@ struct Visitor<'a> {
 }
 
 impl Visitor<'_> {
-    async fn send(&mut self, builder: axum::http::request::Builder, body: String) -> miniplat_testkit::TestResponse {
+    async fn send(
+        &mut self,
+        builder: axum::http::request::Builder,
+        body: String,
+    ) -> miniplat_testkit::TestResponse {
         use axum::http::header;
         let mut builder = builder;
         if !self.cookies.is_empty() {
@@ -424,7 +458,12 @@ impl Visitor<'_> {
     }
 
     /// Opens `page`, then posts `fields` to `action` with the page's CSRF token.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> miniplat_testkit::TestResponse {
+    async fn submit(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> miniplat_testkit::TestResponse {
         let html = self.get(page).await.text();
         let marker = r#"name="csrf" value=""#;
         let start = html.find(marker).expect("a CSRF field") + marker.len();
@@ -442,7 +481,9 @@ fn form_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
     let encode = |text: &str| -> String {
         text.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 other => format!("%{other:02X}"),
             })
             .collect()
@@ -465,8 +506,9 @@ async fn members_configure_test_and_watch_push_in_the_console() {
     let page = format!("/console/apps/{appid}/push");
 
     let mut visitor = Visitor { app: &app, cookies: Default::default() };
-    let signed_in =
-        visitor.submit("/console/signin", "/console/signin", &[("email", "dev@example.com"), ("password", PASSWORD)]).await;
+    let signed_in = visitor
+        .submit("/console/signin", "/console/signin", &[("email", "dev@example.com"), ("password", PASSWORD)])
+        .await;
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
     let html = visitor.get(&page).await.text();
     assert!(html.contains("Push is off") && html.contains("Nothing pushed yet"), "{html}");
@@ -474,14 +516,34 @@ async fn members_configure_test_and_watch_push_in_the_console() {
 
     // A server that does not answer the handshake: the form comes back with the reason.
     let refused = visitor
-        .submit(&page, &page, &[("url", "http://127.0.0.1:1/x"), ("token", TOKEN), ("encoding_aes_key", AES_KEY), ("mode", "safe"), ("format", "xml")])
+        .submit(
+            &page,
+            &page,
+            &[
+                ("url", "http://127.0.0.1:1/x"),
+                ("token", TOKEN),
+                ("encoding_aes_key", AES_KEY),
+                ("mode", "safe"),
+                ("format", "xml"),
+            ],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().contains("could not be reached"), "{}", refused.text());
 
     let url = receiver.url();
     let saved = visitor
-        .submit(&page, &page, &[("url", &url), ("token", TOKEN), ("encoding_aes_key", AES_KEY), ("mode", "safe"), ("format", "xml")])
+        .submit(
+            &page,
+            &page,
+            &[
+                ("url", &url),
+                ("token", TOKEN),
+                ("encoding_aes_key", AES_KEY),
+                ("mode", "safe"),
+                ("format", "xml"),
+            ],
+        )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
     assert_eq!(saved.header("location"), Some(format!("{page}?notice=push-saved").as_str()));
@@ -497,16 +559,20 @@ async fn members_configure_test_and_watch_push_in_the_console() {
     assert!(html.contains("debug_demo") && html.contains(">delivered<"), "{html}");
 
     // Analysts see the log but no form.
-    let analyst = platform.create_verified_developer("ana@example.com", PlatformRole::Developer).await.unwrap();
+    let analyst =
+        platform.create_verified_developer("ana@example.com", PlatformRole::Developer).await.unwrap();
     platform.set_initial_developer_password(&analyst, PASSWORD).await.unwrap();
-    let invite = platform.invite_member(&dev, &appid, analyst.email.as_str(), MemberRole::Analyst).await.unwrap();
+    let invite =
+        platform.invite_member(&dev, &appid, analyst.email.as_str(), MemberRole::Analyst).await.unwrap();
     platform.accept_invitation(&analyst, invite.rsplit('/').next().unwrap()).await.unwrap();
     let mut analyst_visitor = Visitor { app: &app, cookies: Default::default() };
     analyst_visitor
         .submit("/console/signin", "/console/signin", &[("email", "ana@example.com"), ("password", PASSWORD)])
         .await;
     let html = analyst_visitor.get(&page).await.text();
-    assert!(html.contains("debug_demo") && !html.contains("Verify and save") && !html.contains("Switch push off"));
+    assert!(
+        html.contains("debug_demo") && !html.contains("Verify and save") && !html.contains("Switch push off")
+    );
     let forbidden = analyst_visitor.submit(&page, &format!("{page}/remove"), &[]).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 

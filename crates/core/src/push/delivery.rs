@@ -3,7 +3,7 @@
 //! sends them concurrently (bounded), logs every attempt and retries failures with backoff.
 //! Success is any 2xx answer, whatever the body.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -104,15 +104,14 @@ impl Platform {
         if jobs.is_empty() {
             return Ok(0);
         }
+        let apps: BTreeSet<AppKey> = jobs.iter().filter_map(|job| job.app).collect();
         let mut configs: HashMap<AppKey, Option<(App, PushConfig)>> = HashMap::new();
-        for app in jobs.iter().filter_map(|job| job.app) {
-            if !configs.contains_key(&app) {
-                let found = match self.store.app_by_key(app).await? {
-                    Some(found) => self.open_push_config(app).await?.map(|config| (found, config)),
-                    None => None,
-                };
-                configs.insert(app, found);
-            }
+        for app in apps {
+            let found = match self.store.app_by_key(app).await? {
+                Some(found) => self.open_push_config(app).await?.map(|config| (found, config)),
+                None => None,
+            };
+            configs.insert(app, found);
         }
         let attempts: Vec<(Option<PushDelivery>, Finished)> = futures_util::stream::iter(jobs)
             .map(|job| {
@@ -133,9 +132,20 @@ impl Platform {
 
     /// One attempt at one job, and its log entry (none for a job of no app, which push jobs
     /// never are).
-    async fn attempt_delivery(&self, job: Job, config: Option<(App, PushConfig)>) -> (Option<PushDelivery>, Finished) {
+    async fn attempt_delivery(
+        &self,
+        job: Job,
+        config: Option<(App, PushConfig)>,
+    ) -> (Option<PushDelivery>, Finished) {
         let Some(app_key) = job.app else {
-            return (None, Finished { id: job.id, attempt: job.attempt, outcome: Outcome::Dead { error: "no app".into() } });
+            return (
+                None,
+                Finished {
+                    id: job.id,
+                    attempt: job.attempt,
+                    outcome: Outcome::Dead { error: "no app".into() },
+                },
+            );
         };
         let started = Instant::now();
         let queued: std::result::Result<QueuedPush, _> = serde_json::from_str(&job.payload);
@@ -176,7 +186,10 @@ impl Platform {
         let request = PushRequest {
             method: Method::Post,
             url: config.url.with_query(&query),
-            headers: vec![("content-type", rendered.content_type.into()), ("x-miniplat-event-id", queued.event_id)],
+            headers: vec![
+                ("content-type", rendered.content_type.into()),
+                ("x-miniplat-event-id", queued.event_id),
+            ],
             body: rendered.body.into_bytes(),
         };
         let sent = self.push_transport.send(request).await;
@@ -195,9 +208,13 @@ impl Platform {
             Err(TransportError::Failed(reason)) => reason,
         };
         let error: String = error.chars().take(MAX_ERROR_LEN).collect();
-        let outcome = jobs::after_failure(&job, self.clock.now(), self.config.push_retry_base_secs, error.clone());
-        delivery.outcome =
-            if matches!(outcome, Outcome::Dead { .. }) { DeliveryOutcome::Dead } else { DeliveryOutcome::Retrying };
+        let outcome =
+            jobs::after_failure(&job, self.clock.now(), self.config.push_retry_base_secs, error.clone());
+        delivery.outcome = if matches!(outcome, Outcome::Dead { .. }) {
+            DeliveryOutcome::Dead
+        } else {
+            DeliveryOutcome::Retrying
+        };
         delivery.error = Some(error);
         (Some(delivery), finish(outcome))
     }

@@ -131,7 +131,10 @@ impl QueuedPush {
                 let encrypt =
                     rendering.key.encrypt_with_random(&self.random, message.as_bytes(), rendering.appid);
                 query.push(("encrypt_type", "aes".into()));
-                query.push(("msg_signature", msg_crypt::msg_signature(rendering.token, &timestamp, &self.nonce, &encrypt)));
+                query.push((
+                    "msg_signature",
+                    msg_crypt::msg_signature(rendering.token, &timestamp, &self.nonce, &encrypt),
+                ));
                 let mut fields = if rendering.mode == PushMode::Safe {
                     vec![("ToUserName", FieldValue::Text(self.to.clone()))]
                 } else {
@@ -209,7 +212,8 @@ mod tests {
     #[test]
     fn plain_json_push_matches_the_guide() {
         let key = key();
-        let push = documented(1714037059, "486452656").render(&rendering(PushMode::Plain, PushFormat::Json, &key));
+        let push =
+            documented(1714037059, "486452656").render(&rendering(PushMode::Plain, PushFormat::Json, &key));
         assert_eq!(push.content_type, "application/json");
         assert_eq!(
             push.query,
@@ -228,7 +232,8 @@ mod tests {
     #[test]
     fn safe_json_push_matches_the_guide_byte_for_byte() {
         let key = key();
-        let push = documented(1714112445, "415670741").render(&rendering(PushMode::Safe, PushFormat::Json, &key));
+        let push =
+            documented(1714112445, "415670741").render(&rendering(PushMode::Safe, PushFormat::Json, &key));
         let encrypt = "+qdx1OKCy+5JPCBFWw70tm0fJGb2Jmeia4FCB7kao+/Q5c/ohsOzQHi8khUOb05JCpj0JB4RvQMkUyus8TPxLKJGQqcvZqzDpVzazhZv6JsXUnnR8XGT740XgXZUXQ7vJVnAG+tE8NUd4yFyjPy7GgiaviNrlCTj+l5kdfMuFUPpRSrfMZuMcp3Fn2Pede2IuQrKEYwKSqFIZoNqJ4M8EajAsjLY2km32IIjdf8YL/P50F7mStwntrA2cPDrM1kb6mOcfBgRtWygb3VIYnSeOBrebufAlr7F9mFUPAJGj04=";
         assert_eq!(push.body, format!(r#"{{"ToUserName":"gh_97417a04a28d","Encrypt":"{encrypt}"}}"#));
         assert_eq!(

@@ -259,9 +259,12 @@ impl Platform {
     /// The app's push configuration with its secrets opened, if it has one.
     pub(crate) async fn open_push_config(&self, app: AppKey) -> Result<Option<PushConfig>> {
         let Some(stored) = self.store.push_config(app).await? else { return Ok(None) };
-        let corrupt = |what: &str| Error::Store(StoreError::Backend(format!("stored push {what} is invalid")));
-        let plaintext =
-            self.push_sealer.open(&stored.sealed_secrets, &secrets_aad(app)).map_err(|_| corrupt("secrets"))?;
+        let corrupt =
+            |what: &str| Error::Store(StoreError::Backend(format!("stored push {what} is invalid")));
+        let plaintext = self
+            .push_sealer
+            .open(&stored.sealed_secrets, &secrets_aad(app))
+            .map_err(|_| corrupt("secrets"))?;
         let secrets: PushSecrets = serde_json::from_slice(&plaintext).map_err(|_| corrupt("secrets"))?;
         // Stored URLs passed the rule when saved; the operator may have tightened it since,
         // which the transport enforces at connection time.
@@ -303,12 +306,12 @@ impl Platform {
             (None, Some(current)) => current.secrets.token.clone(),
             (None, None) => return Err(Error::invalid("token", "is required")),
         };
-        let encoding_aes_key = match (input.encoding_aes_key.as_deref().filter(|k| !k.trim().is_empty()), &current)
-        {
-            (Some(key), _) => EncodingAesKey::parse(key)?,
-            (None, Some(current)) => current.secrets.encoding_aes_key.clone(),
-            (None, None) => return Err(Error::invalid("encoding_aes_key", "is required")),
-        };
+        let encoding_aes_key =
+            match (input.encoding_aes_key.as_deref().filter(|k| !k.trim().is_empty()), &current) {
+                (Some(key), _) => EncodingAesKey::parse(key)?,
+                (None, Some(current)) => current.secrets.encoding_aes_key.clone(),
+                (None, None) => return Err(Error::invalid("encoding_aes_key", "is required")),
+            };
         let mode = input.mode.or(current.as_ref().map(|c| c.mode)).unwrap_or(PushMode::Safe);
         let format = input.format.or(current.as_ref().map(|c| c.format)).unwrap_or(PushFormat::Json);
         self.verify_push_url(&url, &token).await?;
@@ -365,7 +368,9 @@ impl Platform {
                 "resolves to {address}, which is not a public address; the operator can allow private \
                  addresses for development (push_allow_private_addresses)"
             )),
-            TransportError::Failed(reason) => refused(format!("could not be reached for verification: {reason}")),
+            TransportError::Failed(reason) => {
+                refused(format!("could not be reached for verification: {reason}"))
+            }
         })?;
         if !(200..300).contains(&response.status) {
             return Err(refused(format!("answered the verification request with HTTP {}", response.status)));

@@ -18,10 +18,10 @@ pub mod csrf;
 pub mod dashboard;
 pub mod members;
 pub mod pages;
+mod push;
 pub mod session;
 mod share;
 mod testers;
-mod push;
 mod upload_keys;
 mod versions;
 

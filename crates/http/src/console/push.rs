@@ -11,7 +11,9 @@ use serde::Deserialize;
 use super::apps::AppView;
 use super::auth::{NoFields, NoticeQuery};
 use super::csrf::Posted;
-use super::pages::{form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult};
+use super::pages::{
+    form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult,
+};
 use super::session::SignedIn;
 use crate::AppState;
 
@@ -97,7 +99,11 @@ async fn push_page(state: &AppState, signed_in: &SignedIn, appid: &str) -> Resul
         url: current.as_ref().map(|c| c.url.clone()).unwrap_or_default(),
         // A first configuration gets a fresh key to start from; later ones keep theirs
         // unless a new one is typed in.
-        encoding_aes_key: if config.is_none() { EncodingAesKey::generate().as_str().to_owned() } else { String::new() },
+        encoding_aes_key: if config.is_none() {
+            EncodingAesKey::generate().as_str().to_owned()
+        } else {
+            String::new()
+        },
         mode: current.as_ref().map_or("safe", |c| c.mode),
         format: current.as_ref().map_or("json", |c| c.format),
         current,

@@ -5,7 +5,8 @@ use miniplat_core::push::{DeliveryOutcome, PushDelivery, PushFormat, PushMode, S
 use miniplat_core::store::PushStore;
 
 const CONFIG_COLUMNS: &str = "app_id, url, mode, format, sealed_secrets, verified_at, updated_by, updated_at";
-const DELIVERY_COLUMNS: &str = "id, app_id, event_id, event, attempt, at, outcome, status_code, error, duration_ms";
+const DELIVERY_COLUMNS: &str =
+    "id, app_id, event_id, event, attempt, at, outcome, status_code, error, duration_ms";
 
 fn config(row: &Row) -> StoreResult<StoredPushConfig> {
     let mode = row.text(2);
@@ -69,16 +70,20 @@ impl PushStore for SqlStore {
 
     async fn push_config(&self, app: AppKey) -> StoreResult<Option<StoredPushConfig>> {
         self.read(move |c| {
-            c.query_opt(&format!("SELECT {CONFIG_COLUMNS} FROM push_configs WHERE app_id = ?"), params![app.0])?
-                .as_ref()
-                .map(config)
-                .transpose()
+            c.query_opt(
+                &format!("SELECT {CONFIG_COLUMNS} FROM push_configs WHERE app_id = ?"),
+                params![app.0],
+            )?
+            .as_ref()
+            .map(config)
+            .transpose()
         })
         .await
     }
 
     async fn delete_push_config(&self, app: AppKey) -> StoreResult<bool> {
-        self.write(move |c| Ok(c.exec("DELETE FROM push_configs WHERE app_id = ?", params![app.0])? > 0)).await
+        self.write(move |c| Ok(c.exec("DELETE FROM push_configs WHERE app_id = ?", params![app.0])? > 0))
+            .await
     }
 
     async fn record_push_deliveries(&self, deliveries: &[PushDelivery]) -> StoreResult<()> {
