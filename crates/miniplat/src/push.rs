@@ -116,7 +116,8 @@ impl PushTransport for HttpPushTransport {
         }
         let failed = |error: reqwest::Error| match refusal(&error) {
             Some(address) => TransportError::Forbidden(address),
-            None => TransportError::Failed(describe(&error)),
+            // The URL is the developer's own and already shown next to the error.
+            None => TransportError::Failed(describe(&error.without_url())),
         };
         let mut response = builder.send().await.map_err(failed)?;
         let status = response.status().as_u16();
