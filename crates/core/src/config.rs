@@ -60,6 +60,16 @@ pub struct PlatformConfig {
     pub unlimited_code_pages: i64,
     /// Font files for name card images, in order of preference per character.
     pub card_fonts: Vec<String>,
+    /// Lets push URLs reach loopback, private and link-local addresses (development only).
+    pub push_allow_private_addresses: bool,
+    /// Delivery attempts per pushed event before it is given up.
+    pub push_max_attempts: i64,
+    /// Delay before the first retry of a push; each further retry waits twice as long (≤ 1 h).
+    pub push_retry_base_secs: i64,
+    /// Pushes one node sends at once.
+    pub push_concurrency: usize,
+    /// Days the push delivery log is kept.
+    pub push_log_days: i64,
 }
 
 /// Replaces the published daily limit and/or per-minute limit of one API.
@@ -105,6 +115,11 @@ impl Default for PlatformConfig {
             tester_apps_per_user: 50,
             packages: miniplat_package::Limits::default(),
             package_blob_grace_secs: 3600,
+            push_allow_private_addresses: false,
+            push_max_attempts: 8,
+            push_retry_base_secs: 5,
+            push_concurrency: 32,
+            push_log_days: 30,
         }
     }
 }

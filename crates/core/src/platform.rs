@@ -13,6 +13,7 @@ use crate::blobs::Blobs;
 use crate::clock::Clock;
 use crate::config::PlatformConfig;
 use crate::mail::Mailer;
+use crate::push::transport::PushTransport;
 use crate::quota::QuotaMeter;
 use crate::store::Store;
 use crate::tokens::TokenCache;
@@ -23,6 +24,8 @@ pub struct Ports {
     pub blobs: Arc<dyn Blobs>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
+    /// Where pushes to developers' servers leave.
+    pub push: Arc<dyn PushTransport>,
 }
 
 pub struct Platform {
@@ -30,9 +33,12 @@ pub struct Platform {
     pub blobs: Arc<dyn Blobs>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
+    pub push_transport: Arc<dyn PushTransport>,
     pub config: PlatformConfig,
     pub(crate) links: LinkSigner,
     pub(crate) subject_sealer: Sealer,
+    /// Seals push Tokens and EncodingAESKeys.
+    pub(crate) push_sealer: Sealer,
     pub(crate) stable_token_key: [u8; 32],
     /// Derives testers' `userstr`s.
     pub(crate) tester_key: [u8; 32],
@@ -60,8 +66,10 @@ impl Platform {
             blobs: ports.blobs,
             mailer: ports.mailer,
             clock: ports.clock,
+            push_transport: ports.push,
             links: LinkSigner::new(master_key.derive("links")),
             subject_sealer: master_key.sealer("subject-details"),
+            push_sealer: master_key.sealer("push-config"),
             stable_token_key: master_key.derive("stable-access-token"),
             tester_key: master_key.derive("tester-userstr"),
             identity_keys: IdentityKeys {

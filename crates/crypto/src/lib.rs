@@ -2,6 +2,7 @@
 //! reviewed code: password hashing, secret and token generation, keyed hashes for signed links,
 //! authenticated encryption of personal data, and constant-time comparison.
 
+pub mod msg_crypt;
 pub mod open_data;
 pub mod password;
 pub mod random;

@@ -121,6 +121,9 @@ impl Config {
         if let Some(v) = env_value("MINIPLAT_TRUST_FORWARDED_FOR")? {
             config.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = env_value("MINIPLAT_PUSH_ALLOW_PRIVATE_ADDRESSES")? {
+            config.platform.push_allow_private_addresses = matches!(v.as_str(), "1" | "true" | "yes");
+        }
         if let Some(v) = &overrides.data_dir {
             config.data_dir = v.clone();
         }

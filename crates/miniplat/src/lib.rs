@@ -6,6 +6,7 @@ pub mod blobs;
 pub mod cli;
 pub mod config;
 pub mod mail;
+pub mod push;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -45,7 +46,8 @@ impl Runtime {
             None => Arc::new(mail::LettreMailer::outbox(config.outbox_dir(), &config.mail_from)?),
         };
         let blobs = Arc::new(blobs::ObjectBlobs::local(&config.blob_dir())?);
-        let ports = Ports { store, blobs, mailer, clock };
+        let push = Arc::new(push::HttpPushTransport::new(config.platform.push_allow_private_addresses)?);
+        let ports = Ports { store, blobs, mailer, clock, push };
         let platform = Arc::new(Platform::new(ports, &master_key, config.platform.clone()));
         Ok(Self { config, platform })
     }
@@ -67,9 +69,13 @@ impl Runtime {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let background = tokio::spawn(background_work(self.platform.clone()));
+        let pushes = tokio::spawn(deliver_pushes(self.platform.clone()));
         let app = self.router().into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
         background.abort();
+        // A batch cut short here is leased; another node, or this one after a restart,
+        // delivers it once the lease expires.
+        pushes.abort();
         // Calls counted since the last flush must reach the store before the process ends.
         self.platform.flush_quota().await.context("flushing quota counters at shutdown")?;
         served.context("serving HTTP")
@@ -146,6 +152,24 @@ async fn background_work(platform: Arc<Platform>) {
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "purging package blobs failed"),
                 }
+                if let Err(error) = platform.purge_push_log().await {
+                    tracing::warn!(%error, "purging the push delivery log failed");
+                }
+            }
+        }
+    }
+}
+
+/// Delivers queued pushes: batch after batch while there are due ones, otherwise a look every
+/// quarter second.
+async fn deliver_pushes(platform: Arc<Platform>) {
+    loop {
+        match platform.run_push_deliveries().await {
+            Ok(0) => tokio::time::sleep(Duration::from_millis(250)).await,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "delivering pushes failed; will retry");
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
     }

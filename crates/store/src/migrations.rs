@@ -12,6 +12,7 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_links.sql")),
     (4, include_str!("../migrations/sqlite/0004_code_pages.sql")),
     (5, include_str!("../migrations/sqlite/0005_package_blob_gc.sql")),
+    (6, include_str!("../migrations/sqlite/0006_push.sql")),
     (7, include_str!("../migrations/sqlite/0007_identities.sql")),
     (8, include_str!("../migrations/sqlite/0008_privacy.sql")),
 ];
@@ -21,6 +22,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_links.sql")),
     (4, include_str!("../migrations/postgres/0004_code_pages.sql")),
     (5, include_str!("../migrations/postgres/0005_package_blob_gc.sql")),
+    (6, include_str!("../migrations/postgres/0006_push.sql")),
     (7, include_str!("../migrations/postgres/0007_identities.sql")),
     (8, include_str!("../migrations/postgres/0008_privacy.sql")),
 ];

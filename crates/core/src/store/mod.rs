@@ -11,8 +11,10 @@ mod apps;
 mod codes;
 mod hosts;
 mod identities;
+mod jobs;
 mod platform;
 mod privacy;
+mod push;
 mod quota;
 mod tokens;
 mod versions;
@@ -22,8 +24,10 @@ pub use apps::AppStore;
 pub use codes::{CodeStore, LinkStore};
 pub use hosts::HostStore;
 pub use identities::IdentityStore;
+pub use jobs::JobStore;
 pub use platform::PlatformStore;
 pub use privacy::PrivacyStore;
+pub use push::PushStore;
 pub use quota::QuotaStore;
 pub use tokens::TokenStore;
 pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
@@ -35,8 +39,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::{
-        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, LinkStore, PlatformStore, PrivacyStore,
-        QuotaStore, Store, TokenStore, VersionStore,
+        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
+        PrivacyStore, PushStore, QuotaStore, Store, TokenStore, VersionStore,
     };
 }
 
@@ -53,6 +57,8 @@ pub trait Store:
     + PrivacyStore
     + HostStore
     + IdentityStore
+    + JobStore
+    + PushStore
 {
 }
 
@@ -67,7 +73,9 @@ impl<
             + LinkStore
             + PrivacyStore
             + HostStore
-            + IdentityStore,
+            + IdentityStore
+            + JobStore
+            + PushStore,
     > Store for T
 {
 }

@@ -10,6 +10,7 @@ mod codes;
 pub mod error;
 mod hosts;
 pub mod openapi;
+mod push;
 mod upload_keys;
 mod versions;
 mod views;
@@ -53,6 +54,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/apps/{appid}/upload-keys/{id}", axum::routing::delete(upload_keys::revoke_upload_key))
         .route("/apps/{appid}/trial/qrcode", get(codes::trial_qrcode))
+        .route("/apps/{appid}/push", get(push::show_push).put(push::put_push).delete(push::delete_push))
+        .route("/apps/{appid}/push/test", post(push::test_push))
+        .route("/apps/{appid}/push/deliveries", get(push::list_deliveries))
         .route("/invitations/{token}/accept", post(apps::accept_invitation))
         .route("/admin/developers", get(admin::list_developers).post(admin::create_developer))
         .route("/admin/developers/{id}/status", put(admin::set_status))

@@ -7,7 +7,7 @@
 //! - [`csrf`]: the CSRF check every POST passes through (`Posted`, `Uploaded`);
 //! - [`cookies`], [`pages`]: cookies, the page frame, error pages (shared with the web host);
 //! - one module per group of pages: [`auth`], [`dashboard`], [`apps`], [`members`], [`share`],
-//!   [`versions`], [`testers`], [`upload_keys`], [`account`], [`admin`].
+//!   [`versions`], [`testers`], [`upload_keys`], [`push`], [`account`], [`admin`].
 
 pub mod account;
 pub mod admin;
@@ -21,6 +21,7 @@ pub mod hosts;
 pub mod members;
 pub mod pages;
 mod privacy;
+mod push;
 pub mod session;
 mod share;
 mod testers;
@@ -63,6 +64,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/apps/{appid}/upload-keys", get(upload_keys::list).post(upload_keys::create))
         .route("/console/apps/{appid}/upload-keys/{id}/revoke", post(upload_keys::revoke))
         .route("/console/apps/{appid}/privacy", get(privacy::show).post(privacy::save))
+        .route("/console/apps/{appid}/push", get(push::show).post(push::save))
+        .route("/console/apps/{appid}/push/test", post(push::send_test))
+        .route("/console/apps/{appid}/push/remove", post(push::remove))
         .route("/console/apps/{appid}/share", get(share::share))
         .route("/console/apps/{appid}/share/links", post(share::generate_link))
         .route("/console/apps/{appid}/share/links/{ticket}/revoke", post(share::revoke_link))

@@ -289,6 +289,9 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "host-revoked" => "The host was revoked; its secret no longer works.",
         "user-blocked" => "The end user is blocked: logins to mini programs answer 40226.",
         "user-unblocked" => "The end user is unblocked.",
+        "push-saved" => "Your server answered the verification; push is on.",
+        "push-test-queued" => "A debug_demo event was queued; the delivery log shows how it went.",
+        "push-removed" => "Push is off; queued events will not be sent.",
         _ => return None,
     })
 }
