@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use miniplat_crypto::msg_crypt::{self, MsgKey};
+use miniplat_testkit::visitor::Visitor;
 use miniplat_testkit::{Backend, TestApp};
 use serde_json::{json, Value};
 
@@ -427,70 +428,6 @@ async fn events_die_after_the_last_attempt_and_are_dropped_when_push_is_switched
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
-/// A browser without JavaScript: cookies and CSRF tokens.
-struct Visitor<'a> {
-    app: &'a TestApp,
-    cookies: std::collections::BTreeMap<String, String>,
-}
-
-impl Visitor<'_> {
-    async fn send(
-        &mut self,
-        builder: axum::http::request::Builder,
-        body: String,
-    ) -> miniplat_testkit::TestResponse {
-        use axum::http::header;
-        let mut builder = builder;
-        if !self.cookies.is_empty() {
-            let line = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-            builder = builder.header(header::COOKIE, line);
-        }
-        let response = self.app.request(builder.body(axum::body::Body::from(body)).unwrap()).await;
-        for value in response.headers.get_all(header::SET_COOKIE) {
-            let (name, value) = value.to_str().unwrap().split(';').next().unwrap().split_once('=').unwrap();
-            self.cookies.insert(name.to_owned(), value.to_owned());
-        }
-        response
-    }
-
-    async fn get(&mut self, path: &str) -> miniplat_testkit::TestResponse {
-        self.send(axum::http::Request::get(path), String::new()).await
-    }
-
-    /// Opens `page`, then posts `fields` to `action` with the page's CSRF token.
-    async fn submit(
-        &mut self,
-        page: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> miniplat_testkit::TestResponse {
-        let html = self.get(page).await.text();
-        let marker = r#"name="csrf" value=""#;
-        let start = html.find(marker).expect("a CSRF field") + marker.len();
-        let token = html[start..start + html[start..].find('"').unwrap()].to_owned();
-        let mut pairs = form_urlencoded_pairs(&[("csrf", token.as_str())]);
-        pairs.push('&');
-        pairs.push_str(&form_urlencoded_pairs(fields));
-        let builder = axum::http::Request::post(action)
-            .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        self.send(builder, pairs).await
-    }
-}
-
-fn form_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                other => format!("%{other:02X}"),
-            })
-            .collect()
-    };
-    fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn members_configure_test_and_watch_push_in_the_console() {
     use miniplat_core::accounts::PlatformRole;
@@ -505,7 +442,7 @@ async fn members_configure_test_and_watch_push_in_the_console() {
     let receiver = Receiver::start(TOKEN).await;
     let page = format!("/console/apps/{appid}/push");
 
-    let mut visitor = Visitor { app: &app, cookies: Default::default() };
+    let mut visitor = Visitor::new(&app);
     let signed_in = visitor
         .submit("/console/signin", "/console/signin", &[("email", "dev@example.com"), ("password", PASSWORD)])
         .await;
@@ -565,7 +502,7 @@ async fn members_configure_test_and_watch_push_in_the_console() {
     let invite =
         platform.invite_member(&dev, &appid, analyst.email.as_str(), MemberRole::Analyst).await.unwrap();
     platform.accept_invitation(&analyst, invite.rsplit('/').next().unwrap()).await.unwrap();
-    let mut analyst_visitor = Visitor { app: &app, cookies: Default::default() };
+    let mut analyst_visitor = Visitor::new(&app);
     analyst_visitor
         .submit("/console/signin", "/console/signin", &[("email", "ana@example.com"), ("password", PASSWORD)])
         .await;
@@ -579,4 +516,51 @@ async fn members_configure_test_and_watch_push_in_the_console() {
     let removed = visitor.submit(&page, &format!("{page}/remove"), &[]).await;
     assert_eq!(removed.header("location"), Some(format!("{page}?notice=push-removed").as_str()));
     assert!(visitor.get(&page).await.text().contains("Push is off"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn withdrawn_consent_and_revoked_scopes_are_pushed_as_user_authorization_revoke() {
+    use miniplat_core::apps::access::EnvVersion;
+
+    for backend in Backend::all() {
+        let app = platform(backend).await;
+        let platform = app.platform();
+        let (_, key) = app.developer("dev@example.com").await;
+        let (appid, secret) = app.app(&key, "Revoke Shop").await;
+        let receiver = Receiver::start(TOKEN).await;
+        let config = json!({ "url": receiver.url(), "token": TOKEN, "encoding_aes_key": AES_KEY, "mode": "plain", "format": "json" });
+        assert_eq!(put_push(&app, &key, &appid, config).await.status, StatusCode::OK);
+        let token = app.access_token(&appid, &secret).await;
+        let guide = json!({
+            "owner_setting": { "contact_email": "dpo@example.com", "notice_method": "pop-up" },
+            "setting_list": [{ "privacy_key": "Location", "privacy_text": "find shops near you" }],
+        });
+        assert_eq!(app.wx_post("/cgi-bin/component/setprivacysetting", &token, guide).await["errcode"], 0);
+        let shop = platform.app_by_appid(&appid).await.unwrap();
+        let user =
+            platform.sign_up_end_user("ann@example.com", "a long enough password", "Ann").await.unwrap().id;
+        let trial = EnvVersion::Trial;
+        platform.agree_to_privacy_policy(&shop, trial, user, 1, "web").await.unwrap();
+        platform.answer_scope(&shop, trial, user, "scope.userLocation", true, "web").await.unwrap();
+        // Granting is not pushed; revoking a scope and withdrawing consent are.
+        assert_eq!(platform.run_push_deliveries().await.unwrap(), 0);
+        platform
+            .answer_scope(&shop, trial, user, "scope.userLocation", false, "privacy-centre")
+            .await
+            .unwrap();
+        platform.withdraw_privacy_consent(&shop, user, "privacy-centre").await.unwrap();
+        assert_eq!(platform.run_push_deliveries().await.unwrap(), 2);
+
+        let openid = platform.openid(&shop.appid, user);
+        let events: Vec<Value> =
+            receiver.posts().iter().map(|p| serde_json::from_str(&p.body).unwrap()).collect();
+        assert_eq!(events.len(), 2, "{events:?}");
+        for event in &events {
+            assert_eq!(event["Event"], "user_authorization_revoke");
+            assert_eq!(event["OpenID"], openid.as_str());
+            assert_eq!(event["AppID"], appid.as_str());
+        }
+        assert_eq!(events[0]["RevokeInfo"], "scope.userLocation");
+        assert_eq!(events[1]["RevokeInfo"], "Location");
+    }
 }

@@ -1,7 +1,9 @@
 //! Consent and authorisation (clause 4.4 (3)–(4)). Before a mini program gets personal data the
 //! user must have agreed to the current version of the guide that applies, the guide must
 //! declare that data, and for data behind a `wx.authorize` scope the user must have granted the
-//! scope. Every agreement, grant, refusal and withdrawal is recorded as a [`ConsentEvent`].
+//! scope. Every agreement, grant, refusal and withdrawal is recorded as a [`ConsentEvent`];
+//! withdrawals and revoked scopes are pushed to the developer's server as
+//! `user_authorization_revoke`.
 
 use serde::Serialize;
 
@@ -231,7 +233,22 @@ impl Platform {
         if !self.store.withdraw_privacy_consent(app.key, user, &event).await? {
             return Ok(Vec::new());
         }
+        self.push_revocation(app, user, &items).await;
         Ok(items)
+    }
+
+    /// Tells the developer's server (when push is configured) that `user` took back `items`:
+    /// WeChat's `user_authorization_revoke` event with `OpenID`, `AppID` and `RevokeInfo` (here
+    /// the privacy keys and scopes given up, comma-separated). The decision is already stored;
+    /// a failure to queue the event is logged, not turned into a failed withdrawal.
+    async fn push_revocation(&self, app: &App, user: EndUserId, items: &[String]) {
+        let event = crate::push::PushEvent::new("user_authorization_revoke")
+            .text("OpenID", self.openid(&app.appid, user))
+            .text("AppID", app.appid.as_str())
+            .text("RevokeInfo", items.join(","));
+        if let Err(error) = self.push_event(app, event).await {
+            tracing::error!(%error, appid = %app.appid, "queuing user_authorization_revoke failed");
+        }
     }
 
     /// Records the user's answer to a scope (`wx.authorize`, or a switch in the settings page).
@@ -270,6 +287,9 @@ impl Platform {
             at: now,
         };
         self.store.set_scope_grant(&grant, &event).await?;
+        if action == ConsentAction::Revoke {
+            self.push_revocation(app, user, &event.items).await;
+        }
         Ok(grant)
     }
 
