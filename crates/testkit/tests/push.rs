@@ -560,7 +560,9 @@ async fn withdrawn_consent_and_revoked_scopes_are_pushed_as_user_authorization_r
             assert_eq!(event["OpenID"], openid.as_str());
             assert_eq!(event["AppID"], appid.as_str());
         }
-        assert_eq!(events[0]["RevokeInfo"], "scope.userLocation");
-        assert_eq!(events[1]["RevokeInfo"], "Location");
+        // Deliveries run concurrently, so the two may arrive in either order.
+        let mut revoked: Vec<&str> = events.iter().map(|e| e["RevokeInfo"].as_str().unwrap()).collect();
+        revoked.sort();
+        assert_eq!(revoked, ["Location", "scope.userLocation"]);
     }
 }
