@@ -46,8 +46,8 @@ pub struct Platform {
     pub(crate) identity_keys: IdentityKeys,
     /// Seal session keys; derive user encrypt keys.
     pub(crate) login_keys: LoginKeys,
-    /// `jscode2session` logins per end user (45011).
-    pub(crate) login_limiter: AttemptLimiter,
+    /// `jscode2session` logins per end user (45011); shared with the login's store unit of work.
+    pub(crate) login_limiter: Arc<AttemptLimiter>,
     pub(crate) sign_in_limiter: AttemptLimiter,
     /// Account emails (verification, reset) per address.
     pub(crate) mail_limiter: AttemptLimiter,
@@ -80,7 +80,7 @@ impl Platform {
                 session_keys: master_key.sealer("session-key"),
                 encrypt_keys: master_key.derive("user-encrypt-key"),
             },
-            login_limiter: AttemptLimiter::new(config.logins_per_user_per_minute),
+            login_limiter: Arc::new(AttemptLimiter::new(config.logins_per_user_per_minute)),
             sign_in_limiter: AttemptLimiter::new(config.sign_in_attempts_per_minute),
             mail_limiter: AttemptLimiter::new(config.account_emails_per_minute),
             tokens: TokenCache::default(),

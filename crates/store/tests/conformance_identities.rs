@@ -8,7 +8,7 @@ mod support;
 use miniplat_core::accounts::end_users::NewEndUser;
 use miniplat_core::accounts::hosts::{HostUserProfile, NewHost};
 use miniplat_core::accounts::identities::ServiceUser;
-use miniplat_core::accounts::login::{CodeKind, CodeTake, UserCode};
+use miniplat_core::accounts::login::{CodeKind, CodeLogin, CodeTake, LoginDecision, UserCode};
 use miniplat_core::accounts::{EndUserId, Phone};
 use miniplat_core::email::Email;
 use miniplat_core::error::StoreError;
@@ -21,6 +21,7 @@ conformance_suite! {
     host_users_are_created_once_per_host_and_updated_after,
     codes_are_taken_once_and_say_why_not,
     logins_create_service_users_and_replace_session_keys,
+    logins_with_codes_use_the_code_and_record_at_once,
 }
 
 fn new_host(key: &str) -> NewHost {
@@ -172,4 +173,101 @@ async fn logins_create_service_users_and_replace_session_keys(db: Db) {
         [(shop.key, "o-shop"), (other.key, "o-other")]
     );
     assert!(used.iter().all(|s| s.sealed_session_key.is_none()), "listings never carry keys");
+}
+
+async fn logins_with_codes_use_the_code_and_record_at_once(db: Db) {
+    let store = &db.store;
+    let owner = developer(store, "dev@example.com").await;
+    let shop = app(store, "Shop", &owner).await;
+    let other = app(store, "Other", &owner).await;
+    let ann = store.create_end_user(&new_end_user("ann@example.com")).await.unwrap();
+    let bob = store.create_end_user(&new_end_user("bob@example.com")).await.unwrap();
+    let carol = store.create_end_user(&new_end_user("carol@example.com")).await.unwrap();
+    store.set_end_user_blocked(bob.id, true).await.unwrap();
+    let code = |hash: &str, kind, user, expires_at| UserCode {
+        hash: hash.into(),
+        kind,
+        app: shop.key,
+        user,
+        expires_at,
+    };
+    for (hash, kind, user, expires_at) in [
+        ("c1", CodeKind::Login, ann.id, T0 + 300),
+        ("c2", CodeKind::Login, bob.id, T0 + 300),
+        ("c3", CodeKind::Login, ann.id, T0 + 300),
+        ("c4", CodeKind::Phone, ann.id, T0 + 300),
+        ("c5", CodeKind::Login, ann.id, T0 + 10),
+        ("c6", CodeKind::Login, carol.id, T0 + 300),
+    ] {
+        store.put_user_code(&code(hash, kind, user, expires_at), T0).await.unwrap();
+    }
+    let service_user = |user, openid: &str, key: &[u8]| ServiceUser {
+        app: shop.key,
+        user,
+        openid: openid.into(),
+        unionid: "union".into(),
+        first_seen: T0,
+        last_login: T0,
+        sealed_session_key: Some(key.to_vec()),
+        session_key_issued_at: Some(T0),
+    };
+    // The decision is only asked for once the code is used by an unblocked user.
+    let never: fn() -> LoginDecision =
+        || Box::new(|_| -> Option<ServiceUser> { panic!("no login to decide") });
+    let log_in = |hash: &'static str, app, now, decide| async move {
+        store.log_in_with_code(hash, app, now, decide).await
+    };
+
+    assert_eq!(log_in("c1", other.key, T0, never()).await.unwrap(), CodeLogin::NotTaken(CodeTake::OtherApp));
+    assert_eq!(log_in("c4", shop.key, T0, never()).await.unwrap(), CodeLogin::NotTaken(CodeTake::Unknown));
+    assert_eq!(
+        log_in("c5", shop.key, T0 + 10, never()).await.unwrap(),
+        CodeLogin::NotTaken(CodeTake::Expired)
+    );
+    assert_eq!(log_in("zz", shop.key, T0, never()).await.unwrap(), CodeLogin::NotTaken(CodeTake::Unknown));
+
+    let ann_in_shop = service_user(ann.id, "o-ann", b"k1");
+    let decided = ann_in_shop.clone();
+    let decide: LoginDecision = Box::new(move |user| {
+        assert_eq!(user, decided.user, "the decision is asked for the code's user");
+        Some(decided)
+    });
+    assert_eq!(log_in("c1", shop.key, T0, decide).await.unwrap(), CodeLogin::LoggedIn(ann_in_shop.clone()));
+    assert_eq!(store.service_user(shop.key, ann.id).await.unwrap(), Some(ann_in_shop));
+    assert_eq!(
+        log_in("c1", shop.key, T0, never()).await.unwrap(),
+        CodeLogin::NotTaken(CodeTake::AlreadyUsed)
+    );
+
+    // A blocked user's code is used up, and nothing is recorded.
+    assert_eq!(log_in("c2", shop.key, T0, never()).await.unwrap(), CodeLogin::Blocked);
+    assert_eq!(
+        log_in("c2", shop.key, T0, never()).await.unwrap(),
+        CodeLogin::NotTaken(CodeTake::AlreadyUsed)
+    );
+    assert!(store.service_user(shop.key, bob.id).await.unwrap().is_none());
+
+    // A refused login uses the code and keeps the recorded session key.
+    assert_eq!(log_in("c3", shop.key, T0 + 1, Box::new(|_| None)).await.unwrap(), CodeLogin::Refused);
+    assert_eq!(
+        log_in("c3", shop.key, T0 + 1, never()).await.unwrap(),
+        CodeLogin::NotTaken(CodeTake::AlreadyUsed)
+    );
+    let kept = store.service_user(shop.key, ann.id).await.unwrap().unwrap();
+    assert_eq!(kept.sealed_session_key.as_deref(), Some(&b"k1"[..]));
+
+    // A failed record (the first login of carol, given ann's openid) changes nothing: the code
+    // stays unused.
+    let clash = service_user(carol.id, "o-ann", b"k2");
+    let failed = log_in("c6", shop.key, T0 + 2, Box::new(move |_| Some(clash))).await;
+    assert!(matches!(failed, Err(StoreError::UniqueViolation)), "{failed:?}");
+    assert!(store.service_user(shop.key, carol.id).await.unwrap().is_none());
+    let retried = service_user(carol.id, "o-carol", b"k3");
+    let again = retried.clone();
+    assert_eq!(
+        log_in("c6", shop.key, T0 + 2, Box::new(move |_| Some(again))).await.unwrap(),
+        CodeLogin::LoggedIn(retried)
+    );
+    let recorded = store.service_user(shop.key, carol.id).await.unwrap().unwrap();
+    assert_eq!(recorded.sealed_session_key.as_deref(), Some(&b"k3"[..]));
 }

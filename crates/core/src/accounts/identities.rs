@@ -34,9 +34,20 @@ pub struct ServiceUser {
 }
 
 /// The keys identities are derived with (each from the master key, for its one purpose).
+#[derive(Clone)]
 pub(crate) struct IdentityKeys {
     pub openid: [u8; 32],
     pub unionid: [u8; 32],
+}
+
+impl IdentityKeys {
+    pub fn openid(&self, appid: &AppId, user: EndUserId) -> String {
+        wechat_id(&self.openid, appid.as_str().as_bytes(), user)
+    }
+
+    pub fn unionid(&self, subject: DeveloperId, user: EndUserId) -> String {
+        wechat_id(&self.unionid, &subject.0.to_be_bytes(), user)
+    }
 }
 
 /// `o` + the first 20 bytes of an HMAC in base64url: 28 characters, like WeChat's ids.
@@ -52,12 +63,12 @@ fn wechat_id(key: &[u8; 32], scope: &[u8], user: EndUserId) -> String {
 impl Platform {
     /// The user's openid in the mini program `appid`.
     pub fn openid(&self, appid: &AppId, user: EndUserId) -> String {
-        wechat_id(&self.identity_keys.openid, appid.as_str().as_bytes(), user)
+        self.identity_keys.openid(appid, user)
     }
 
     /// The user's unionid among the mini programs of the developer subject `subject`.
     pub fn unionid(&self, subject: DeveloperId, user: EndUserId) -> String {
-        wechat_id(&self.identity_keys.unionid, &subject.0.to_be_bytes(), user)
+        self.identity_keys.unionid(subject, user)
     }
 
     /// Every mini program the user has logged in to, oldest first (for the privacy centre).

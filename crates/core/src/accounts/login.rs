@@ -68,6 +68,25 @@ pub enum CodeTake {
     Unknown,
 }
 
+/// Decides a login inside the store's unit of work that used its code: the service user to
+/// record for the code's end user (with a new sealed session key), or `None` to refuse it
+/// (45011, the per-user login limit).
+pub type LoginDecision = Box<dyn FnOnce(EndUserId) -> Option<ServiceUser> + Send>;
+
+/// The outcome of a login with a code ([`crate::store::IdentityStore::log_in_with_code`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeLogin {
+    /// Logged in: the login the decision named, now recorded (on a later login the stored
+    /// `first_seen` stays the first one).
+    LoggedIn(ServiceUser),
+    /// The code was not used: why (never `Taken`).
+    NotTaken(CodeTake),
+    /// The code was used, but its end user is blocked.
+    Blocked,
+    /// The code was used, but the decision refused the login.
+    Refused,
+}
+
 /// `jscode2session` as it arrives; `None` means the parameter was absent.
 #[derive(Debug, Default)]
 pub struct CodeToSession<'a> {
@@ -107,6 +126,20 @@ pub struct EncryptKey {
 pub(crate) struct LoginKeys {
     pub session_keys: miniplat_crypto::seal::Sealer,
     pub encrypt_keys: [u8; 32],
+}
+
+/// The answer to a code that was not used: 40163 when used before, 40013 for a phone code of
+/// another mini program, 40029 otherwise (unknown, expired, minted for someone else).
+fn code_refusal(kind: CodeKind, take: CodeTake) -> WxError {
+    match take {
+        CodeTake::AlreadyUsed => WxError::code_been_used(),
+        CodeTake::OtherApp if kind == CodeKind::Phone => WxError::code_of_other_appid(),
+        CodeTake::Taken(_)
+        | CodeTake::Expired
+        | CodeTake::OtherApp
+        | CodeTake::OtherUser
+        | CodeTake::Unknown => WxError::invalid_code(),
+    }
 }
 
 fn session_key_binding(app: AppKey, user: EndUserId) -> Vec<u8> {
@@ -161,11 +194,7 @@ impl Platform {
         let hash = miniplat_crypto::sha256_hex(code.as_bytes());
         match self.store.take_user_code(&hash, kind.as_str(), app, user, self.clock.now()).await? {
             CodeTake::Taken(user) => Ok(user),
-            CodeTake::AlreadyUsed => Err(WxError::code_been_used()),
-            CodeTake::OtherApp if kind == CodeKind::Phone => Err(WxError::code_of_other_appid()),
-            CodeTake::Expired | CodeTake::OtherApp | CodeTake::OtherUser | CodeTake::Unknown => {
-                Err(WxError::invalid_code())
-            }
+            not_taken => Err(code_refusal(kind, not_taken)),
         }
     }
 
@@ -181,29 +210,45 @@ impl Platform {
         if code.len() > 128 {
             return Err(WxError::invalid_code());
         }
-        let user = self.take_code(CodeKind::Login, code, app.key, None).await?;
-        let user = self.store.end_user_by_id(user).await?.ok_or_else(WxError::invalid_code)?;
-        if user.blocked {
-            return Err(WxError::code_blocked());
-        }
+        let hash = miniplat_crypto::sha256_hex(code.as_bytes());
         let now = self.clock.now();
-        self.login_limiter
-            .attempt(&user.id.0.to_string(), now)
-            .map_err(|_| WxError::minute_quota_reached())?;
         let session_key = miniplat_crypto::open_data::new_session_key();
-        let login = ServiceUser {
-            app: app.key,
-            user: user.id,
-            openid: self.openid(&app.appid, user.id),
-            unionid: self.unionid(app.created_by, user.id),
-            first_seen: now,
-            last_login: now,
-            sealed_session_key: Some(self.seal_session_key(app.key, user.id, &session_key)),
-            session_key_issued_at: Some(now),
-        };
-        self.store.record_login(&login).await?;
-        let session = LoginSession { openid: login.openid, session_key, unionid: login.unionid };
-        Ok((app, session))
+        // Using the code and recording the login are one unit of work in the store.
+        let decide = self.login_decision(&app, now, &session_key);
+        match self.store.log_in_with_code(&hash, app.key, now, decide).await? {
+            CodeLogin::LoggedIn(login) => {
+                let session = LoginSession { openid: login.openid, session_key, unionid: login.unionid };
+                Ok((app, session))
+            }
+            CodeLogin::NotTaken(take) => Err(code_refusal(CodeKind::Login, take)),
+            CodeLogin::Blocked => Err(WxError::code_blocked()),
+            CodeLogin::Refused => Err(WxError::minute_quota_reached()),
+        }
+    }
+
+    /// What a login with a code of `app` records once the code is used (run by the store inside
+    /// its unit of work, so it owns what it needs): the service user with `session_key` sealed
+    /// for it, unless the user is over `logins_per_user_per_minute`.
+    fn login_decision(&self, app: &App, now: Timestamp, session_key: &str) -> LoginDecision {
+        let (app_key, appid, subject) = (app.key, app.appid.clone(), app.created_by);
+        let identity_keys = self.identity_keys.clone();
+        let sealer = self.login_keys.session_keys.clone();
+        let limiter = self.login_limiter.clone();
+        let session_key = session_key.to_owned();
+        Box::new(move |user| {
+            limiter.attempt(&user.0.to_string(), now).ok()?;
+            let sealed = sealer.seal(session_key.as_bytes(), &session_key_binding(app_key, user));
+            Some(ServiceUser {
+                app: app_key,
+                user,
+                openid: identity_keys.openid(&appid, user),
+                unionid: identity_keys.unionid(subject, user),
+                first_seen: now,
+                last_login: now,
+                sealed_session_key: Some(sealed),
+                session_key_issued_at: Some(now),
+            })
+        })
     }
 
     fn seal_session_key(&self, app: AppKey, user: EndUserId, session_key: &str) -> Vec<u8> {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::accounts::identities::ServiceUser;
-use crate::accounts::login::{CodeTake, UserCode};
+use crate::accounts::login::{CodeLogin, CodeTake, LoginDecision, UserCode};
 use crate::accounts::EndUserId;
 use crate::apps::AppKey;
 use crate::Timestamp;
@@ -29,6 +29,17 @@ pub trait IdentityStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<CodeTake>;
 
+    /// A login with a login code, as one unit of work: uses the code as `take_user_code` does
+    /// (for whichever user it was minted for); when that end user exists and is not blocked,
+    /// lets `decide` name the service user to record and records it as `record_login` does. A
+    /// refused or blocked login still uses the code; a failure changes nothing.
+    async fn log_in_with_code(
+        &self,
+        hash: &str,
+        app: AppKey,
+        now: Timestamp,
+        decide: LoginDecision,
+    ) -> StoreResult<CodeLogin>;
     /// Records a login: creates the service user on first sight, else updates `last_login`; in
     /// both cases stores the new sealed session key, issued now.
     async fn record_login(&self, login: &ServiceUser) -> StoreResult<()>;

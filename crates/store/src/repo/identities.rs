@@ -1,7 +1,7 @@
 //! End users in mini programs: blocking, service users, login and phone-number codes.
 
 use miniplat_core::accounts::identities::ServiceUser;
-use miniplat_core::accounts::login::{CodeTake, UserCode};
+use miniplat_core::accounts::login::{CodeLogin, CodeTake, LoginDecision, UserCode};
 use miniplat_core::store::IdentityStore;
 
 use super::*;
@@ -20,6 +20,52 @@ fn service_user(row: &Row) -> ServiceUser {
         sealed_session_key: row.opt_blob(6),
         session_key_issued_at: row.opt_int(7),
     }
+}
+
+/// Why a code was not taken (it changes nothing).
+fn why_not_taken(
+    c: &mut dyn Conn,
+    hash: &str,
+    kind: &str,
+    app: AppKey,
+    user: Option<EndUserId>,
+) -> StoreResult<CodeTake> {
+    let found = c.query_opt(
+        "SELECT app_id, end_user_id, expires_at, used_at FROM user_codes WHERE hash = ? AND kind = ?",
+        params![hash, kind],
+    )?;
+    let Some(row) = found else { return Ok(CodeTake::Unknown) };
+    Ok(if row.int(0) != app.0 {
+        CodeTake::OtherApp
+    } else if user.is_some_and(|u| u.0 != row.int(1)) {
+        CodeTake::OtherUser
+    } else if row.opt_int(3).is_some() {
+        CodeTake::AlreadyUsed
+    } else {
+        CodeTake::Expired
+    })
+}
+
+/// Creates the service user on first sight, else updates `last_login`; in both cases stores the
+/// new sealed session key and its issue time.
+fn upsert_service_user(c: &mut dyn Conn, login: &ServiceUser) -> StoreResult<()> {
+    c.exec(
+        "INSERT INTO service_users (app_id, end_user_id, openid, unionid, first_seen, last_login, session_key, \
+         session_key_issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (app_id, end_user_id) DO UPDATE SET last_login = excluded.last_login, \
+         session_key = excluded.session_key, session_key_issued_at = excluded.session_key_issued_at",
+        params![
+            login.app.0,
+            login.user.0,
+            &login.openid,
+            &login.unionid,
+            login.first_seen,
+            login.last_login,
+            login.sealed_session_key.as_deref().unwrap_or_default(),
+            login.session_key_issued_at
+        ],
+    )?;
+    Ok(())
 }
 
 #[async_trait]
@@ -59,52 +105,51 @@ impl IdentityStore for SqlStore {
                 "UPDATE user_codes SET used_at = ? \
                  WHERE hash = ? AND kind = ? AND app_id = ? AND used_at IS NULL AND expires_at > ? \
                  AND end_user_id = COALESCE(?, end_user_id) RETURNING end_user_id",
-                params![now, hash.clone(), kind.clone(), app.0, now, user.map(|u| u.0)],
+                params![now, &hash, &kind, app.0, now, user.map(|u| u.0)],
             )?;
-            if let Some(row) = taken {
-                return Ok(CodeTake::Taken(EndUserId(row.int(0))));
+            match taken {
+                Some(row) => Ok(CodeTake::Taken(EndUserId(row.int(0)))),
+                None => why_not_taken(c, &hash, &kind, app, user),
             }
-            // Not taken: say why (and change nothing).
-            let found = c.query_opt(
-                "SELECT app_id, end_user_id, expires_at, used_at FROM user_codes WHERE hash = ? AND kind = ?",
-                params![hash, kind],
+        })
+        .await
+    }
+
+    async fn log_in_with_code(
+        &self,
+        hash: &str,
+        app: AppKey,
+        now: Timestamp,
+        decide: LoginDecision,
+    ) -> StoreResult<CodeLogin> {
+        let hash = hash.to_owned();
+        self.write(move |c| {
+            // Used and its user read in one statement; `blocked` is NULL for a user who is gone.
+            let taken = c.query_opt(
+                "UPDATE user_codes SET used_at = ? \
+                 WHERE hash = ? AND kind = 'login' AND app_id = ? AND used_at IS NULL AND expires_at > ? \
+                 RETURNING end_user_id, (SELECT blocked FROM end_users WHERE id = user_codes.end_user_id)",
+                params![now, &hash, app.0, now],
             )?;
-            let Some(row) = found else { return Ok(CodeTake::Unknown) };
-            Ok(if row.int(0) != app.0 {
-                CodeTake::OtherApp
-            } else if user.is_some_and(|u| u.0 != row.int(1)) {
-                CodeTake::OtherUser
-            } else if row.opt_int(3).is_some() {
-                CodeTake::AlreadyUsed
-            } else {
-                CodeTake::Expired
-            })
+            let Some(row) = taken else {
+                return Ok(CodeLogin::NotTaken(why_not_taken(c, &hash, "login", app, None)?));
+            };
+            let user = EndUserId(row.int(0));
+            match row.opt_int(1) {
+                None => return Ok(CodeLogin::NotTaken(CodeTake::Unknown)),
+                Some(blocked) if blocked != 0 => return Ok(CodeLogin::Blocked),
+                Some(_) => {}
+            }
+            let Some(login) = decide(user) else { return Ok(CodeLogin::Refused) };
+            upsert_service_user(c, &login)?;
+            Ok(CodeLogin::LoggedIn(login))
         })
         .await
     }
 
     async fn record_login(&self, login: &ServiceUser) -> StoreResult<()> {
         let login = login.clone();
-        self.write(move |c| {
-            c.exec(
-                "INSERT INTO service_users (app_id, end_user_id, openid, unionid, first_seen, last_login, session_key, \
-                 session_key_issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (app_id, end_user_id) DO UPDATE SET last_login = excluded.last_login, \
-                 session_key = excluded.session_key, session_key_issued_at = excluded.session_key_issued_at",
-                params![
-                    login.app.0,
-                    login.user.0,
-                    login.openid,
-                    login.unionid,
-                    login.first_seen,
-                    login.last_login,
-                    login.sealed_session_key.unwrap_or_default(),
-                    login.session_key_issued_at
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        self.write(move |c| upsert_service_user(c, &login)).await
     }
 
     async fn service_user_by_openid(&self, app: AppKey, openid: &str) -> StoreResult<Option<ServiceUser>> {
