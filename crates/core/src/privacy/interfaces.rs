@@ -112,6 +112,15 @@ pub struct CodePrivacyInfo {
 /// The store refuses a second application while one for the same interface is under review.
 pub const ALREADY_APPLYING: &str = "an application for this interface is under review";
 
+/// Whether `api_name` may be called given the app's applications (newest first): unrestricted
+/// interfaces always, restricted ones when the newest application was approved.
+fn enabled_in(applications: &[InterfaceApplication], api_name: &str) -> bool {
+    if !RESTRICTED_INTERFACES.iter().any(|(name, ..)| *name == api_name) {
+        return true;
+    }
+    applications.iter().find(|a| a.api_name == api_name).is_some_and(|a| a.status == InterfaceStatus::Enabled)
+}
+
 const MAX_CONTENT: usize = 300;
 const MAX_PICTURES: usize = 10;
 const MAX_URL: usize = 1024;
@@ -197,26 +206,21 @@ impl Platform {
     /// Whether `app` may call the interface: unrestricted ones always, restricted ones once an
     /// application was approved.
     pub async fn interface_enabled(&self, app: AppKey, api_name: &str) -> Result<bool> {
-        if !RESTRICTED_INTERFACES.iter().any(|(name, ..)| *name == api_name) {
-            return Ok(true);
-        }
         let applications = self.store.interface_applications(app).await?;
-        Ok(applications
-            .iter()
-            .find(|a| a.api_name == api_name)
-            .is_some_and(|a| a.status == InterfaceStatus::Enabled))
+        Ok(enabled_in(&applications, api_name))
     }
 
     /// `GET /wxa/security/get_code_privacy_info` for the newest uploaded code; 61039 when
     /// there is none.
     pub async fn code_privacy_info(&self, app: AppKey) -> Result<CodePrivacyInfo, WxError> {
         let report = self.newest_report(app).await?.ok_or_else(WxError::code_privacy_check_pending)?;
+        let applications = self.store.interface_applications(app).await?;
         let mut info = CodePrivacyInfo::default();
         for (api_name, ..) in RESTRICTED_INTERFACES {
             if !report.api_uses.iter().any(|u| u.name == *api_name) {
                 continue;
             }
-            if !self.interface_enabled(app, api_name).await? {
+            if !enabled_in(&applications, api_name) {
                 info.without_auth.push((*api_name).to_owned());
             }
             // Validation warns, naming the API first, about each undeclared one.

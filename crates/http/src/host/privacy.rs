@@ -177,13 +177,7 @@ fn app_row(entry: AppPrivacy) -> AppRow {
         consents: entry
             .consents
             .iter()
-            .map(|c| {
-                let guide = match c.kind {
-                    PolicyKind::Live => "live",
-                    PolicyKind::Development => "development",
-                };
-                (guide, c.version, named(&c.items), when(c.agreed_at))
-            })
+            .map(|c| (c.kind.as_str(), c.version, named(&c.items), when(c.agreed_at)))
             .collect(),
         grants: entry.grants.iter().map(|g| (g.scope.clone(), g.granted, when(g.updated_at))).collect(),
     }
