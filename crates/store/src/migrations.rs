@@ -15,6 +15,7 @@ const SQLITE: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/0006_push.sql")),
     (7, include_str!("../migrations/sqlite/0007_identities.sql")),
     (8, include_str!("../migrations/sqlite/0008_privacy.sql")),
+    (9, include_str!("../migrations/sqlite/0009_reviews.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -25,6 +26,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (6, include_str!("../migrations/postgres/0006_push.sql")),
     (7, include_str!("../migrations/postgres/0007_identities.sql")),
     (8, include_str!("../migrations/postgres/0008_privacy.sql")),
+    (9, include_str!("../migrations/postgres/0009_reviews.sql")),
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction; returns how many ran.

@@ -37,10 +37,26 @@ fn system_sender(appid: &AppId) -> String {
     format!("o{}", &digest[..27])
 }
 
+/// A push ready to be queued: the delivery job and the event id it carries.
+pub(crate) struct PushJob {
+    pub event_id: String,
+    pub job: NewJob,
+}
+
 impl Platform {
     /// Queues `event` for the app's server if the app has push configured; returns the event
     /// id, or `None` when push is off.
     pub async fn push_event(&self, app: &App, event: PushEvent) -> Result<Option<String>> {
+        let Some(push) = self.push_job(app, event).await? else {
+            return Ok(None);
+        };
+        self.store.enqueue_job(&push.job).await?;
+        Ok(Some(push.event_id))
+    }
+
+    /// The job that delivers `event`, or `None` when the app has no push configured. Use cases
+    /// whose event must not be lost hand it to the store with their own unit of work.
+    pub(crate) async fn push_job(&self, app: &App, event: PushEvent) -> Result<Option<PushJob>> {
         event.check()?;
         if self.store.push_config(app.key).await?.is_none() {
             return Ok(None);
@@ -64,8 +80,7 @@ impl Platform {
             max_attempts: self.config.push_max_attempts.max(1),
             created_at: now,
         };
-        self.store.enqueue_job(&job).await?;
-        Ok(Some(queued.event_id))
+        Ok(Some(PushJob { event_id: queued.event_id, job }))
     }
 
     /// Queues WeChat's `debug_demo` test event (field `debug_str`) for the app; any member may.

@@ -16,6 +16,7 @@ mod platform;
 mod privacy;
 mod push;
 mod quota;
+mod review;
 mod tokens;
 mod versions;
 
@@ -29,6 +30,7 @@ pub use platform::PlatformStore;
 pub use privacy::PrivacyStore;
 pub use push::PushStore;
 pub use quota::QuotaStore;
+pub use review::{ReviewStore, ReviewUpdate, REVIEW_IN_PROGRESS};
 pub use tokens::TokenStore;
 pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
 
@@ -40,7 +42,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub mod prelude {
     pub use super::{
         AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
-        PrivacyStore, PushStore, QuotaStore, Store, TokenStore, VersionStore,
+        PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
     };
 }
 
@@ -59,6 +61,7 @@ pub trait Store:
     + IdentityStore
     + JobStore
     + PushStore
+    + ReviewStore
 {
 }
 
@@ -75,7 +78,8 @@ impl<
             + HostStore
             + IdentityStore
             + JobStore
-            + PushStore,
+            + PushStore
+            + ReviewStore,
     > Store for T
 {
 }

@@ -9,19 +9,30 @@ use miniplat_core::store::JobStore;
 
 const QUEUED: &str = "queued";
 
+/// Queues a job inside the caller's unit of work (so a state change and the push announcing it
+/// commit together); returns its id.
+pub(super) fn insert_job(c: &mut dyn Conn, job: &NewJob) -> StoreResult<i64> {
+    let row = c.query_one(
+        "INSERT INTO jobs (kind, app_id, payload, state, run_at, attempts, max_attempts, created_at) \
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
+        params![
+            job.kind.as_str(),
+            job.app.map(|a| a.0),
+            job.payload.as_str(),
+            QUEUED,
+            job.run_at,
+            job.max_attempts,
+            job.created_at
+        ],
+    )?;
+    Ok(row.int(0))
+}
+
 #[async_trait]
 impl JobStore for SqlStore {
     async fn enqueue_job(&self, job: &NewJob) -> StoreResult<i64> {
         let job = job.clone();
-        self.write(move |c| {
-            let row = c.query_one(
-                "INSERT INTO jobs (kind, app_id, payload, state, run_at, attempts, max_attempts, created_at) \
-                 VALUES (?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
-                params![job.kind, job.app.map(|a| a.0), job.payload, QUEUED, job.run_at, job.max_attempts, job.created_at],
-            )?;
-            Ok(row.int(0))
-        })
-        .await
+        self.write(move |c| insert_job(c, &job)).await
     }
 
     async fn claim_jobs(

@@ -11,7 +11,8 @@ const TESTER_APP_LIMIT: &str = "tester app limit";
 const TESTER_USER_LIMIT: &str = "tester user limit";
 
 /// Columns shared by `develop_versions` (id first) and `trial_versions` (source_version_id).
-const VERSION_COLUMNS: &str = "slot, user_version, description, uploaded_by, upload_key_id, package_sha256, \
+pub(super) const VERSION_COLUMNS: &str =
+    "slot, user_version, description, uploaded_by, upload_key_id, package_sha256, \
      zip_bytes, packages_json, files_json, report_json, created_at";
 
 /// Reads a JSON column; a value that does not parse is corrupt.
@@ -22,12 +23,12 @@ macro_rules! from_json {
     }};
 }
 
-fn to_json(value: serde_json::Result<String>) -> String {
+pub(super) fn to_json(value: serde_json::Result<String>) -> String {
     value.expect("version metadata serialises")
 }
 
 /// Maps `id, app_id, <VERSION_COLUMNS>`; `detail` reads file list and report too.
-fn develop_version(row: &Row, detail: bool) -> StoreResult<DevelopVersion> {
+pub(super) fn develop_version(row: &Row, detail: bool) -> StoreResult<DevelopVersion> {
     let slot = row.text(2);
     let user_version = row.text(3);
     Ok(DevelopVersion {
@@ -48,7 +49,7 @@ fn develop_version(row: &Row, detail: bool) -> StoreResult<DevelopVersion> {
     })
 }
 
-fn version_params(v: &DevelopVersion) -> Vec<crate::sql::Value> {
+pub(super) fn version_params(v: &DevelopVersion) -> Vec<crate::sql::Value> {
     params![
         v.slot.key(),
         v.user_version.as_str(),
@@ -70,8 +71,9 @@ fn version_params(v: &DevelopVersion) -> Vec<crate::sql::Value> {
 fn package_references(c: &mut dyn Conn, sha256: &str) -> StoreResult<i64> {
     let row = c.query_one(
         "SELECT (SELECT COUNT(*) FROM develop_versions WHERE package_sha256 = ?) \
-              + (SELECT COUNT(*) FROM trial_versions WHERE package_sha256 = ?)",
-        params![sha256, sha256],
+              + (SELECT COUNT(*) FROM trial_versions WHERE package_sha256 = ?) \
+              + (SELECT COUNT(*) FROM reviews WHERE package_sha256 = ?)",
+        params![sha256, sha256, sha256],
     )?;
     Ok(row.int(0))
 }
@@ -90,7 +92,7 @@ fn touch_unreferenced(c: &mut dyn Conn, sha256: &str, now: Timestamp) -> StoreRe
 /// Before a new version row names the blob: locks the blob's collection row, if it has one, so
 /// that a concurrent claim waits for this unit of work and then sees the reference, and refuses
 /// when a purge has already claimed the blob.
-fn reference_package(c: &mut dyn Conn, sha256: &str, now: Timestamp) -> StoreResult<()> {
+pub(super) fn reference_package(c: &mut dyn Conn, sha256: &str, now: Timestamp) -> StoreResult<()> {
     let row = c.query_opt(
         "UPDATE package_blob_gc SET touched_at = ? WHERE package_sha256 = ? RETURNING claimed_at",
         params![now, sha256],
