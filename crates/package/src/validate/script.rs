@@ -122,10 +122,12 @@ impl WxScan<'_, '_, '_> {
     /// call's URL is built at run time.
     fn network_url(&mut self, api: &str, call: &CallExpression<'_>) {
         let url_property = match call.arguments.first() {
-            Some(Argument::ObjectExpression(options)) => options.properties.iter().find_map(|property| match property {
-                ObjectPropertyKind::ObjectProperty(p) if p.key.is_specific_id("url") => Some(&p.value),
-                _ => None,
-            }),
+            Some(Argument::ObjectExpression(options)) => {
+                options.properties.iter().find_map(|property| match property {
+                    ObjectPropertyKind::ObjectProperty(p) if p.key.is_specific_id("url") => Some(&p.value),
+                    _ => None,
+                })
+            }
             _ => None,
         };
         let url = url_property.and_then(constant_key).map(str::to_owned);
@@ -138,8 +140,12 @@ impl WxScan<'_, '_, '_> {
 /// The `wx` API a call calls directly (`wx.request(…)`, `wx['request'](…)`).
 fn called_api<'e>(call: &'e CallExpression<'_>) -> Option<&'e str> {
     match call.callee.get_inner_expression() {
-        Expression::StaticMemberExpression(callee) if is_wx(&callee.object) => Some(callee.property.name.as_str()),
-        Expression::ComputedMemberExpression(callee) if is_wx(&callee.object) => constant_key(&callee.expression),
+        Expression::StaticMemberExpression(callee) if is_wx(&callee.object) => {
+            Some(callee.property.name.as_str())
+        }
+        Expression::ComputedMemberExpression(callee) if is_wx(&callee.object) => {
+            constant_key(&callee.expression)
+        }
         _ => None,
     }
 }
