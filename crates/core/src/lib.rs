@@ -12,6 +12,8 @@ pub mod blobs;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod content;
+pub mod domains;
 pub mod email;
 pub mod error;
 pub mod jobs;

@@ -57,6 +57,8 @@ pub struct Platform {
     pub(crate) code_images: crate::codes::render::ImageCache,
     /// Scheme and link generations of the current second, per app (44990).
     pub(crate) link_rate: crate::codes::links::GenerationRate,
+    /// The compiled content-security term list.
+    pub(crate) content_terms_cache: crate::content::TermCache,
 }
 
 impl Platform {
@@ -87,6 +89,7 @@ impl Platform {
             quota: QuotaMeter::default(),
             code_images: Default::default(),
             link_rate: Default::default(),
+            content_terms_cache: Default::default(),
             config,
         }
     }

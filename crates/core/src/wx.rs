@@ -198,6 +198,35 @@ impl WxError {
     pub fn invalid_signature() -> Self {
         Self::new(87009, "invalid signature")
     }
+    pub fn invalid_openid() -> Self {
+        Self::new(40003, "invalid openid")
+    }
+    pub fn openid_not_of_app() -> Self {
+        Self::new(43104, "appid does not match openid")
+    }
+    /// The per-minute limit of the content-security APIs (§5.1, §12.1).
+    pub fn sec_check_minute_limit() -> Self {
+        Self::new(44991, "api minute-quota reach limit, try again next minute")
+    }
+    pub fn risky_content() -> Self {
+        Self::new(87014, "risky content")
+    }
+    pub fn too_many_domains(limit: usize) -> Self {
+        Self::new(85016, format!("domain count over limit, at most {limit} per list"))
+    }
+    /// §12.1 files `modify_domain`'s monthly limit under 85016.
+    pub fn domain_modification_limit(limit: i64) -> Self {
+        Self::new(85016, format!("domain modification limit reached, at most {limit} changes a month"))
+    }
+    pub fn no_domain_change() -> Self {
+        Self::new(85017, "no domain to modify after filtered, please confirm the domain has been set")
+    }
+    pub fn no_webview_domain_change() -> Self {
+        Self::new(89019, "webview domain not change")
+    }
+    pub fn too_many_webview_domains(limit: usize) -> Self {
+        Self::new(89029, format!("webview domain count over limit, at most {limit}"))
+    }
 }
 
 impl From<crate::error::Error> for WxError {

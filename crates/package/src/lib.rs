@@ -36,7 +36,7 @@ pub use package::Package;
 pub use path::{PackagePath, PathError};
 pub use privacy::{scope_privacy_key, PrivacyCategory, REQUIRED_PRIVATE_INFOS};
 pub use report::{
-    ApiUse, Diagnostic, DynamicCall, DynamicKind, FileEntry, Location, PackageSize, PrivacyUse, Report,
-    Severity,
+    ApiUse, Diagnostic, DynamicCall, DynamicKind, FileEntry, Location, NetworkUrl, PackageSize, PrivacyUse,
+    Report, Severity,
 };
 pub use validate::validate;

@@ -95,6 +95,18 @@ pub struct DynamicCall {
     pub snippet: String,
 }
 
+/// A URL handed to a network API (`wx.request`, `wx.uploadFile`, `wx.downloadFile`,
+/// `wx.connectSocket`) in its options' `url`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkUrl {
+    /// `wx.request`, …
+    pub api: String,
+    /// The URL when it is a constant string; `None` when the code builds it at run time.
+    pub url: Option<String>,
+    #[serde(flatten)]
+    pub location: Location,
+}
+
 /// The size of the main package or of one subpackage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageSize {
@@ -127,6 +139,9 @@ pub struct Report {
     /// Sorted by category, then API.
     pub privacy_uses: Vec<PrivacyUse>,
     pub dynamic_calls: Vec<DynamicCall>,
+    /// In file order. Absent from reports stored before it was recorded.
+    #[serde(default)]
+    pub network_urls: Vec<NetworkUrl>,
     /// The main package first, then subpackages in `app.json` order.
     pub package_sizes: Vec<PackageSize>,
     /// Sum of all file sizes.

@@ -535,3 +535,46 @@ fn a_large_package_gets_the_same_report_however_the_work_is_shared() {
         assert_eq!(validate(&package), first);
     }
 }
+
+#[test]
+fn urls_passed_to_network_apis_are_recorded() {
+    let script = r#"const base = 'https://api.shop.example';
+wx.request({ url: 'https://api.shop.example/items', method: 'GET' });
+wx['uploadFile']({ url: `https://up.shop.example/put`, filePath: p });
+wx.downloadFile({ url: base + '/file' });
+wx.connectSocket({ url: 'wss://ws.shop.example' });
+wx.request(options);
+wx.showToast({ url: 'https://not.network.example' });
+Page({})"#;
+    let report = check(&[("pages/index/index.js", script)]);
+    assert_clean(&report);
+    let urls: Vec<(&str, Option<&str>, String)> = report
+        .network_urls
+        .iter()
+        .map(|u| (u.api.as_str(), u.url.as_deref(), u.location.to_string()))
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            ("wx.request", Some("https://api.shop.example/items"), "pages/index/index.js:2:19".into()),
+            ("wx.uploadFile", Some("https://up.shop.example/put"), "pages/index/index.js:3:25".into()),
+            ("wx.downloadFile", None, "pages/index/index.js:4:24".into()),
+            ("wx.connectSocket", Some("wss://ws.shop.example"), "pages/index/index.js:5:25".into()),
+            ("wx.request", None, "pages/index/index.js:6:1".into()),
+        ]
+    );
+    let json = serde_json::to_value(&report.network_urls[0]).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"api": "wx.request", "url": "https://api.shop.example/items",
+            "file": "pages/index/index.js", "line": 2, "column": 19})
+    );
+}
+
+#[test]
+fn reports_stored_before_network_urls_still_read() {
+    let mut stored = serde_json::to_value(check(&[])).unwrap();
+    stored.as_object_mut().unwrap().remove("network_urls");
+    let report: Report = serde_json::from_value(stored).unwrap();
+    assert!(report.network_urls.is_empty());
+}

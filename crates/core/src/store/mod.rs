@@ -9,6 +9,8 @@
 mod accounts;
 mod apps;
 mod codes;
+mod content;
+mod domains;
 mod hosts;
 mod identities;
 mod jobs;
@@ -23,6 +25,8 @@ mod versions;
 pub use accounts::AccountStore;
 pub use apps::AppStore;
 pub use codes::{CodeStore, LinkStore};
+pub use content::{ContentStore, CONTENT_TERMS_FULL};
+pub use domains::DomainStore;
 pub use hosts::HostStore;
 pub use identities::IdentityStore;
 pub use jobs::JobStore;
@@ -41,8 +45,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::{
-        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
-        PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
+        AccountStore, AppStore, CodeStore, ContentStore, DomainStore, HostStore, IdentityStore, JobStore,
+        LinkStore, PlatformStore, PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore,
+        VersionStore,
     };
 }
 
@@ -62,6 +67,8 @@ pub trait Store:
     + JobStore
     + PushStore
     + ReviewStore
+    + ContentStore
+    + DomainStore
 {
 }
 
@@ -79,7 +86,9 @@ impl<
             + IdentityStore
             + JobStore
             + PushStore
-            + ReviewStore,
+            + ReviewStore
+            + ContentStore
+            + DomainStore,
     > Store for T
 {
 }

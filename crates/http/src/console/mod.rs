@@ -12,11 +12,13 @@
 pub mod account;
 pub mod admin;
 mod admin_interfaces;
+mod admin_terms;
 pub mod apps;
 pub mod auth;
 pub mod cookies;
 pub mod csrf;
 pub mod dashboard;
+mod domains;
 pub mod hosts;
 pub mod members;
 pub mod pages;
@@ -67,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/apps/{appid}/push", get(push::show).post(push::save))
         .route("/console/apps/{appid}/push/test", post(push::send_test))
         .route("/console/apps/{appid}/push/remove", post(push::remove))
+        .route("/console/apps/{appid}/domains", get(domains::show).post(domains::save))
         .route("/console/apps/{appid}/share", get(share::share))
         .route("/console/apps/{appid}/share/links", post(share::generate_link))
         .route("/console/apps/{appid}/share/links/{ticket}/revoke", post(share::revoke_link))
@@ -84,6 +87,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/invitations", post(admin::invite))
         .route("/admin/interfaces", get(admin_interfaces::list))
         .route("/admin/interfaces/{id}", post(admin_interfaces::decide))
+        .route("/admin/terms", get(admin_terms::list).post(admin_terms::add))
+        .route("/admin/terms/{id}/remove", post(admin_terms::remove))
         .route("/admin/hosts", get(hosts::hosts).post(hosts::create_host))
         .route("/admin/hosts/{key}/revoke", post(hosts::revoke_host))
         .route("/admin/end-users/blocked", post(hosts::set_blocked))

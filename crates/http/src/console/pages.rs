@@ -62,6 +62,7 @@ impl Chrome {
             items.push(("/admin/developers", "Developers", "admin-developers"));
             items.push(("/admin/registration", "Registration", "admin-registration"));
             items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
+            items.push(("/admin/terms", "Content terms", "admin-terms"));
             items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
         }
         Self {
@@ -292,6 +293,9 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "push-saved" => "Your server answered the verification; push is on.",
         "push-test-queued" => "A debug_demo event was queued; the delivery log shows how it went.",
         "push-removed" => "Push is off; queued events will not be sent.",
+        "term-added" => "The term was added; checks use it at once.",
+        "term-removed" => "The term was removed.",
+        "domains-saved" => "The domains were saved.",
         _ => return None,
     })
 }

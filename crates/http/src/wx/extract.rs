@@ -89,10 +89,14 @@ impl FromRequestParts<AppState> for WxCaller {
 
 /// `getwxacodeunlimit`'s documented error for its 5,000 calls a minute is 45009, not the usual
 /// 45011 (`wechat-api.md` §12.1, marked UNSURE there); SDK users match on it.
+/// The content-security APIs answer their minute limit with 44991 (§5.1).
 fn rate_error(api: &Api, error: WxError) -> WxError {
-    if api.path == "/wxa/getwxacodeunlimit" && error.errcode == WxError::minute_quota_reached().errcode {
-        WxError::daily_quota_reached()
-    } else {
-        error
+    if error.errcode != WxError::minute_quota_reached().errcode {
+        return error;
+    }
+    match api.path {
+        "/wxa/getwxacodeunlimit" => WxError::daily_quota_reached(),
+        "/wxa/msg_sec_check" | "/wxa/media_check_async" => WxError::sec_check_minute_limit(),
+        _ => error,
     }
 }

@@ -5,6 +5,8 @@
 //! [`finish_failure`], which writes the wire body (it knows the rid) and records the call with
 //! the body [`WxJson`] kept aside, so no request body is buffered twice.
 
+mod content;
+mod domains;
 mod extract;
 mod links;
 mod login;
@@ -71,6 +73,10 @@ pub fn router() -> Router<AppState> {
         .route("/wxa/resetusersessionkey", get(login::reset_session_key))
         .route("/wxa/business/getuserencryptkey", get(login::user_encrypt_key))
         .route("/wxa/business/getuserphonenumber", post(login::phone_number).get(require_post))
+        .route("/wxa/msg_sec_check", post(content::msg_sec_check).get(require_post))
+        .route("/wxa/modify_domain", post(domains::modify_domain).get(require_post))
+        .route("/wxa/setwebviewdomain", post(domains::set_webview_domain).get(require_post))
+        .route("/wxa/get_webviewdomain_confirmfile", post(domains::webview_confirm_file).get(require_post))
 }
 
 tokio::task_local! {

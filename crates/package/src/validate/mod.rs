@@ -21,7 +21,9 @@ use crate::json;
 use crate::package::Package;
 use crate::path::PackagePath;
 use crate::privacy::PrivacyCategory;
-use crate::report::{ApiUse, Diagnostic, DynamicCall, FileEntry, Location, PrivacyUse, Report, Severity};
+use crate::report::{
+    ApiUse, Diagnostic, DynamicCall, FileEntry, Location, NetworkUrl, PrivacyUse, Report, Severity,
+};
 use crate::text::SourceText;
 
 /// Stack of each validation thread, before the per-byte allowance below. The parsers recurse
@@ -172,6 +174,7 @@ pub(crate) struct Validation<'p> {
     api_uses: BTreeMap<String, Vec<Location>>,
     privacy_uses: BTreeMap<(PrivacyCategory, String), (&'static str, Vec<Location>)>,
     dynamic_calls: Vec<DynamicCall>,
+    network_urls: Vec<NetworkUrl>,
     /// JSON files already parsed (and so already reported on).
     parsed_json: HashSet<String>,
     /// Hex SHA-256 of each file.
@@ -186,6 +189,7 @@ impl<'p> Validation<'p> {
             api_uses: BTreeMap::new(),
             privacy_uses: BTreeMap::new(),
             dynamic_calls: Vec::new(),
+            network_urls: Vec::new(),
             parsed_json: HashSet::new(),
             digests: BTreeMap::new(),
         }
@@ -201,6 +205,7 @@ impl<'p> Validation<'p> {
             self.privacy_uses.entry(key).or_insert_with(|| (privacy_key, Vec::new())).1.extend(locations);
         }
         self.dynamic_calls.extend(other.dynamic_calls);
+        self.network_urls.extend(other.network_urls);
         self.parsed_json.extend(other.parsed_json);
         self.digests.extend(other.digests);
     }
@@ -313,6 +318,10 @@ impl<'p> Validation<'p> {
         self.dynamic_calls.push(call);
     }
 
+    pub fn network_url(&mut self, url: NetworkUrl) {
+        self.network_urls.push(url);
+    }
+
     /// Whether code uses `wx.<name>`, and where first.
     pub fn first_api_use(&self, name: &str) -> Option<&Location> {
         self.api_uses.get(name).and_then(|locations| locations.iter().min())
@@ -345,6 +354,8 @@ impl<'p> Validation<'p> {
             .collect();
         let mut dynamic_calls = self.dynamic_calls;
         dynamic_calls.sort_by(|a, b| (&a.location, &a.snippet).cmp(&(&b.location, &b.snippet)));
+        let mut network_urls = self.network_urls;
+        network_urls.sort_by(|a, b| (&a.location, &a.api, &a.url).cmp(&(&b.location, &b.api, &b.url)));
         let mut digests = self.digests;
         let files = self
             .package
@@ -360,6 +371,7 @@ impl<'p> Validation<'p> {
             api_uses,
             privacy_uses,
             dynamic_calls,
+            network_urls,
             package_sizes,
             total_bytes: self.package.total_bytes(),
             files,

@@ -16,10 +16,12 @@ use super::Validation;
 use crate::codes;
 use crate::path::PackagePath;
 use crate::privacy;
-use crate::report::{DynamicCall, DynamicKind};
+use crate::report::{DynamicCall, DynamicKind, NetworkUrl};
 use crate::text::SourceText;
 
 const SNIPPET_CHARS: usize = 80;
+/// The network APIs whose `url` option must be on a configured server domain.
+const NETWORK_APIS: [&str; 4] = ["request", "uploadFile", "downloadFile", "connectSocket"];
 
 /// Parses and scans one script; `allocator` is reused across files and reset here.
 pub(crate) fn check<'p>(
@@ -115,6 +117,37 @@ impl WxScan<'_, '_, '_> {
             }
         }
     }
+
+    /// `wx.request({ url: 'https://…' })`: records the URL when it is a constant, or that the
+    /// call's URL is built at run time.
+    fn network_url(&mut self, api: &str, call: &CallExpression<'_>) {
+        let url_property = match call.arguments.first() {
+            Some(Argument::ObjectExpression(options)) => {
+                options.properties.iter().find_map(|property| match property {
+                    ObjectPropertyKind::ObjectProperty(p) if p.key.is_specific_id("url") => Some(&p.value),
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
+        let url = url_property.and_then(constant_key).map(str::to_owned);
+        let at = url_property.map_or(call.span.start, |value| value.span().start);
+        let location = self.source.location(at as usize);
+        self.v.network_url(NetworkUrl { api: format!("wx.{api}"), url, location });
+    }
+}
+
+/// The `wx` API a call calls directly (`wx.request(…)`, `wx['request'](…)`).
+fn called_api<'e>(call: &'e CallExpression<'_>) -> Option<&'e str> {
+    match call.callee.get_inner_expression() {
+        Expression::StaticMemberExpression(callee) if is_wx(&callee.object) => {
+            Some(callee.property.name.as_str())
+        }
+        Expression::ComputedMemberExpression(callee) if is_wx(&callee.object) => {
+            constant_key(&callee.expression)
+        }
+        _ => None,
+    }
 }
 
 impl<'a> Visit<'a> for WxScan<'_, '_, '_> {
@@ -139,10 +172,10 @@ impl<'a> Visit<'a> for WxScan<'_, '_, '_> {
     }
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
-        if let Expression::StaticMemberExpression(callee) = it.callee.get_inner_expression() {
-            if callee.property.name == "authorize" && is_wx(&callee.object) {
-                self.authorize_scope(it);
-            }
+        match called_api(it) {
+            Some("authorize") => self.authorize_scope(it),
+            Some(api) if NETWORK_APIS.contains(&api) => self.network_url(api, it),
+            _ => {}
         }
         walk::walk_call_expression(self, it);
     }

@@ -4,6 +4,8 @@
 mod accounts;
 mod apps;
 mod codes;
+mod content;
+mod domains;
 mod hosts;
 mod identities;
 mod jobs;
