@@ -306,6 +306,11 @@ async fn the_review_domains_check_compares_literal_urls_with_the_lists() {
         assert_eq!(result.status, CheckStatus::Warn, "{result:?}");
         assert!(result.reason.contains("pages/index/index.js:2"), "{result:?}");
 
+        let relative = "wx.request({ url: '/a' });\nPage({})";
+        let result = platform.check_review_domains(&shop, &review_of(&app, &owner, &shop, relative).await).await.unwrap();
+        assert_eq!(result.status, CheckStatus::Fail, "{result:?}");
+        assert!(result.reason.contains("absolute"), "{result:?}");
+
         let plain = "wx.request({ url: 'http://api.shop.example/a' });\nPage({})";
         let result = platform.check_review_domains(&shop, &review_of(&app, &owner, &shop, plain).await).await.unwrap();
         assert_eq!(result.status, CheckStatus::Fail, "{result:?}");

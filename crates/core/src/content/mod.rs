@@ -306,8 +306,8 @@ impl Platform {
             other => other.into(),
         })?;
         self.content_terms_cache.invalidate();
-        self.audit(Actor::Developer(actor.id), "content_term.add", "", &format!("{} {}", new.id, new.term))
-            .await?;
+        let target = format!("content_term:{}", new.id);
+        self.audit(Actor::Developer(actor.id), "content_term.add", &target, &new.term).await?;
         Ok(new)
     }
 
@@ -319,7 +319,7 @@ impl Platform {
             return Err(Error::NotFound("term"));
         }
         self.content_terms_cache.invalidate();
-        self.audit(Actor::Developer(actor.id), "content_term.remove", "", &id.to_string()).await
+        self.audit(Actor::Developer(actor.id), "content_term.remove", &format!("content_term:{id}"), "").await
     }
 }
 

@@ -32,8 +32,12 @@ impl Platform {
         for found in &urls {
             let Some(kind) = DomainKind::of_api(&found.api) else { continue };
             let place = format!("{}:{}", found.location.file, found.location.line);
-            let Some(parsed) = found.url.as_deref().and_then(|url| url::Url::parse(url).ok()) else {
+            let Some(url) = found.url.as_deref() else {
                 unchecked.push(format!("{} at {place}", found.api));
+                continue;
+            };
+            let Ok(parsed) = url::Url::parse(url) else {
+                failures.push(format!("{place}: {} needs an absolute {}:// URL", found.api, kind.scheme()));
                 continue;
             };
             let host = parsed.host_str().unwrap_or_default();
