@@ -63,6 +63,8 @@ impl Chrome {
             items.push(("/admin/registration", "Registration", "admin-registration"));
             items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
             items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
+            items.push(("/admin/reviewers", "Reviewers", "admin-reviewers"));
+            items.push(("/review", "Review", "review"));
         }
         Self {
             nav: items
