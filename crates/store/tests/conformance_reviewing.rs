@@ -74,7 +74,10 @@ async fn organisations_and_reviewers_are_kept_and_deactivated(db: Db) {
     assert!(orgs[0].is_platform && orgs[0].active && orgs[0].id == PLATFORM_ORG, "{orgs:?}");
 
     let acme = store.insert_review_org("Acme Review", T0).await.unwrap();
-    assert_eq!((acme.name.as_str(), acme.is_platform, acme.active, acme.created_at), ("Acme Review", false, true, T0));
+    assert_eq!(
+        (acme.name.as_str(), acme.is_platform, acme.active, acme.created_at),
+        ("Acme Review", false, true, T0)
+    );
     assert!(matches!(store.insert_review_org("ACME review", T0).await, Err(StoreError::UniqueViolation)));
 
     let staff = developer(store, "staff@example.com").await;
@@ -82,8 +85,14 @@ async fn organisations_and_reviewers_are_kept_and_deactivated(db: Db) {
     assert_eq!(store.reviewer(rita.id).await.unwrap(), None);
     store.put_reviewer(rita.id, acme.id, staff.id, T0 + 1).await.unwrap();
     let found = store.reviewer(rita.id).await.unwrap().unwrap();
-    assert_eq!((found.org, found.org_name.as_str(), found.active, found.org_active), (acme.id, "Acme Review", true, true));
-    assert_eq!((found.email.as_str(), found.added_by, found.added_at), ("rita@example.com", staff.id, T0 + 1));
+    assert_eq!(
+        (found.org, found.org_name.as_str(), found.active, found.org_active),
+        (acme.id, "Acme Review", true, true)
+    );
+    assert_eq!(
+        (found.email.as_str(), found.added_by, found.added_at),
+        ("rita@example.com", staff.id, T0 + 1)
+    );
 
     assert!(store.set_review_org_active(acme.id, false).await.unwrap());
     let found = store.reviewer(rita.id).await.unwrap().unwrap();
@@ -128,7 +137,9 @@ async fn claims_follow_queue_order_and_never_share_a_review(db: Db) {
     }
     let claims = reviewers.iter().map(|&reviewer| {
         let store = store.clone();
-        tokio::spawn(async move { (reviewer, store.claim_next_review(PLATFORM_ORG, reviewer, T0 + 50).await.unwrap()) })
+        tokio::spawn(async move {
+            (reviewer, store.claim_next_review(PLATFORM_ORG, reviewer, T0 + 50).await.unwrap())
+        })
     });
     let mut won = Vec::new();
     for claim in claims {
@@ -142,7 +153,10 @@ async fn claims_follow_queue_order_and_never_share_a_review(db: Db) {
     assert_eq!(distinct, ids.iter().copied().collect(), "checking reviews are not handed out");
     for (reviewer, review) in &won {
         let assignment = store.review_assignment(*review).await.unwrap().unwrap();
-        assert_eq!((assignment.reviewer, assignment.assigned_by, assignment.org), (Some(*reviewer), *reviewer, PLATFORM_ORG));
+        assert_eq!(
+            (assignment.reviewer, assignment.assigned_by, assignment.org),
+            (Some(*reviewer), *reviewer, PLATFORM_ORG)
+        );
         let theirs = store.review_queue(QueueFilter::AssignedTo(*reviewer), 10).await.unwrap();
         assert_eq!(theirs.iter().map(|e| e.review).collect::<Vec<_>>(), [*review]);
     }
@@ -157,12 +171,17 @@ async fn pools_belong_to_their_organisation_and_assignments_need_a_queued_review
     assert_eq!(store.review_app(id).await.unwrap(), Some(shop.key));
     assert_eq!(store.review_app(ReviewId(id.0 + 100)).await.unwrap(), None);
     let acme = store.insert_review_org("Acme", T0).await.unwrap();
-    let pool = Assignment { review: id, org: acme.id, reviewer: None, assigned_at: T0 + 1, assigned_by: staff.id };
+    let pool =
+        Assignment { review: id, org: acme.id, reviewer: None, assigned_at: T0 + 1, assigned_by: staff.id };
     assert!(store.assign_review(&pool).await.unwrap());
     assert_eq!(store.review_assignment(id).await.unwrap(), Some(pool.clone()));
 
     let outsider = developer(store, "outsider@example.com").await;
-    assert_eq!(store.claim_next_review(PLATFORM_ORG, outsider.id, T0 + 2).await.unwrap(), None, "another org's pool");
+    assert_eq!(
+        store.claim_next_review(PLATFORM_ORG, outsider.id, T0 + 2).await.unwrap(),
+        None,
+        "another org's pool"
+    );
     let insider = developer(store, "insider@example.com").await;
     assert_eq!(store.claim_next_review(acme.id, insider.id, T0 + 2).await.unwrap(), Some(id));
     assert_eq!(store.claim_next_review(acme.id, outsider.id, T0 + 3).await.unwrap(), None, "taken");
@@ -186,7 +205,10 @@ async fn pools_belong_to_their_organisation_and_assignments_need_a_queued_review
     assert!(!store.expedite_review(id, staff.id, T0 + 6).await.unwrap(), "decided reviews are not expedited");
     assert!(store.review_queue(QueueFilter::Open, 10).await.unwrap().is_empty());
     let history = store.review_queue(QueueFilter::AssignedTo(outsider.id), 10).await.unwrap();
-    assert_eq!(history.iter().map(|e| (e.review, e.state)).collect::<Vec<_>>(), [(id, ReviewState::Approved)]);
+    assert_eq!(
+        history.iter().map(|e| (e.review, e.state)).collect::<Vec<_>>(),
+        [(id, ReviewState::Approved)]
+    );
 }
 
 async fn leaving_reviewers_return_their_open_reviews_to_the_pool(db: Db) {
@@ -212,8 +234,16 @@ async fn leaving_reviewers_return_their_open_reviews_to_the_pool(db: Db) {
     assert!(store.update_review(&decided, None).await.unwrap());
 
     assert!(store.set_reviewer_active(rita.id, false).await.unwrap());
-    assert_eq!(store.review_assignment(first).await.unwrap().unwrap().reviewer, None, "open: back to the pool");
-    assert_eq!(store.review_assignment(second).await.unwrap().unwrap().reviewer, Some(rita.id), "decided: kept");
+    assert_eq!(
+        store.review_assignment(first).await.unwrap().unwrap().reviewer,
+        None,
+        "open: back to the pool"
+    );
+    assert_eq!(
+        store.review_assignment(second).await.unwrap().unwrap().reviewer,
+        Some(rita.id),
+        "decided: kept"
+    );
 
     // Moving to another organisation releases the reviews of the old one.
     store.put_reviewer(rita.id, PLATFORM_ORG, staff.id, T0 + 5).await.unwrap();
@@ -245,8 +275,11 @@ async fn check_reports_are_read_in_order(db: Db) {
 async fn delays_are_marked_once_with_their_push(db: Db) {
     let store = &db.store;
     let owner = developer(store, "owner@example.com").await;
-    let (slow, fresh, done) =
-        (app(store, "Slow", &owner).await, app(store, "Fresh", &owner).await, app(store, "Done", &owner).await);
+    let (slow, fresh, done) = (
+        app(store, "Slow", &owner).await,
+        app(store, "Fresh", &owner).await,
+        app(store, "Done", &owner).await,
+    );
     let late = queued(store, &slow, &owner, ReviewState::Checking, T0).await;
     queued(store, &fresh, &owner, ReviewState::Queued, T0 + 500).await;
     let decided = queued(store, &done, &owner, ReviewState::Queued, T0 - 5).await;
@@ -270,7 +303,10 @@ async fn delays_are_marked_once_with_their_push(db: Db) {
         max_attempts: 3,
         created_at: T0 + 100,
     };
-    assert!(!store.mark_review_delayed(fresh.key, late, T0 + 100, "slow", Some(&job)).await.unwrap(), "other app");
+    assert!(
+        !store.mark_review_delayed(fresh.key, late, T0 + 100, "slow", Some(&job)).await.unwrap(),
+        "other app"
+    );
     assert!(store.mark_review_delayed(slow.key, late, T0 + 100, "slow", Some(&job)).await.unwrap());
     assert!(!store.mark_review_delayed(slow.key, late, T0 + 200, "again", Some(&job)).await.unwrap());
     assert!(!store.mark_review_delayed(done.key, decided, T0 + 200, "decided", Some(&job)).await.unwrap());
@@ -278,7 +314,11 @@ async fn delays_are_marked_once_with_their_push(db: Db) {
     assert_eq!((review.delayed_at, review.delay_reason.as_deref()), (Some(T0 + 100), Some("slow")));
     assert!(store.overdue_reviews(T0 + 100, 10).await.unwrap().is_empty());
     let jobs = store.claim_jobs("push", T0 + 300, T0 + 400, 10).await.unwrap();
-    assert_eq!(jobs.iter().map(|j| j.payload.as_str()).collect::<Vec<_>>(), ["delay"], "one push, with the mark");
+    assert_eq!(
+        jobs.iter().map(|j| j.payload.as_str()).collect::<Vec<_>>(),
+        ["delay"],
+        "one push, with the mark"
+    );
 }
 
 async fn the_rejection_catalogue_is_seeded_and_edited(db: Db) {

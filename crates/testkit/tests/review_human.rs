@@ -8,8 +8,8 @@ use std::path::Path;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use miniplat_core::accounts::{Developer, PlatformRole};
-use miniplat_core::apps::AppKey;
 use miniplat_core::apps::AppId;
+use miniplat_core::apps::AppKey;
 use miniplat_core::push::{PushFormat, PushMode, StoredPushConfig};
 use miniplat_core::review::{PreviewInfo, Review, ReviewId, ReviewState, Submission};
 use miniplat_core::reviewing::ReviewOrgId;
@@ -97,11 +97,12 @@ impl Shop {
     /// Uploads `zip`, makes it the trial version and queues it for review with a preview
     /// picture, as the automated checks would.
     async fn queue(&self, app: &TestApp, zip: Vec<u8>) -> ReviewId {
-        let request = Request::post(format!("/api/v1/apps/{}/versions?version=1.0.0&description=shop", self.appid))
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.api_key))
-            .header(header::CONTENT_TYPE, "application/zip")
-            .body(Body::from(zip))
-            .unwrap();
+        let request =
+            Request::post(format!("/api/v1/apps/{}/versions?version=1.0.0&description=shop", self.appid))
+                .header(header::AUTHORIZATION, format!("Bearer {}", self.api_key))
+                .header(header::CONTENT_TYPE, "application/zip")
+                .body(Body::from(zip))
+                .unwrap();
         let uploaded = app.request(request).await;
         assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text());
         let id = uploaded.json()["id"].as_i64().unwrap();
@@ -153,7 +154,9 @@ fn field(fields: &Value, name: &str) -> String {
     let value = fields.as_array().unwrap().iter().find(|f| f[0] == name).map(|f| f[1].clone()).unwrap();
     match value {
         Value::String(text) => text,
-        Value::Object(map) => map.values().next().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).unwrap(),
+        Value::Object(map) => {
+            map.values().next().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).unwrap()
+        }
         other => other.to_string(),
     }
 }
@@ -233,7 +236,9 @@ async fn staff_assign_and_the_reviewer_rejects_with_catalogue_reasons_and_screen
 
         let mut boss = signed_in(&app, "staff@example.com").await;
         let to = format!("reviewer-{}-{}", PLATFORM_ORG.0, rita.id.0);
-        let assigned = boss.submit(&format!("/review/{}", id.0), &format!("/review/{}/assign", id.0), &[("to", &to)]).await;
+        let assigned = boss
+            .submit(&format!("/review/{}", id.0), &format!("/review/{}/assign", id.0), &[("to", &to)])
+            .await;
         assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.text());
 
         let mut visitor = signed_in(&app, "rita@example.com").await;
@@ -245,7 +250,11 @@ async fn staff_assign_and_the_reviewer_rejects_with_catalogue_reasons_and_screen
 
         // An unknown code changes nothing.
         let refused = visitor
-            .upload(&format!("/review/{}/decide", id.0), &[("csrf", &token), ("decision", "reject"), ("reason:R-99.9", "on")], &[])
+            .upload(
+                &format!("/review/{}/decide", id.0),
+                &[("csrf", &token), ("decision", "reject"), ("reason:R-99.9", "on")],
+                &[],
+            )
             .await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text());
         assert_eq!(shop.review(&app, id).await.state, ReviewState::Queued);
@@ -257,7 +266,8 @@ async fn staff_assign_and_the_reviewer_rejects_with_catalogue_reasons_and_screen
             ("reason:R-5.1", "on"),
             ("note", "The cart page is <empty>."),
         ];
-        let decided = visitor.upload(&format!("/review/{}/decide", id.0), &fields, &[("screenshot1", PNG)]).await;
+        let decided =
+            visitor.upload(&format!("/review/{}/decide", id.0), &fields, &[("screenshot1", PNG)]).await;
         assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text());
 
         let review = shop.review(&app, id).await;
@@ -277,8 +287,12 @@ async fn staff_assign_and_the_reviewer_rejects_with_catalogue_reasons_and_screen
         assert_eq!(field(&pushes[0].1, "ScreenShot"), review.screenshots[0]);
 
         let audit = app.platform().store.audit_tail(20).await.unwrap();
-        assert!(audit.iter().any(|e| e.action == "review.assigned" && e.actor == format!("developer:{}", staff.id.0)));
-        assert!(audit.iter().any(|e| e.action == "review.concluded" && e.actor == format!("developer:{}", rita.id.0)));
+        assert!(audit
+            .iter()
+            .any(|e| e.action == "review.assigned" && e.actor == format!("developer:{}", staff.id.0)));
+        assert!(audit
+            .iter()
+            .any(|e| e.action == "review.concluded" && e.actor == format!("developer:{}", rita.id.0)));
     })
     .await;
 }
@@ -307,12 +321,18 @@ async fn reviews_are_hidden_from_other_reviewers_and_the_console_from_developers
         ] {
             assert_eq!(otto.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
         }
-        let decided = otto.upload(&format!("/review/{}/decide", id.0), &[("csrf", &token), ("decision", "approve")], &[]).await;
+        let decided = otto
+            .upload(&format!("/review/{}/decide", id.0), &[("csrf", &token), ("decision", "approve")], &[])
+            .await;
         assert_eq!(decided.status, StatusCode::NOT_FOUND);
-        let assigned = otto.post(&format!("/review/{}/assign", id.0), &[("csrf", &token), ("to", "org-1")]).await;
+        let assigned =
+            otto.post(&format!("/review/{}/assign", id.0), &[("csrf", &token), ("to", "org-1")]).await;
         assert_ne!(assigned.status, StatusCode::SEE_OTHER, "reviewers do not assign");
         assert_eq!(shop.review(&app, id).await.state, ReviewState::Queued);
-        assert_eq!(app.platform().store.review_assignment(id).await.unwrap().unwrap().reviewer, Some(rita.id));
+        assert_eq!(
+            app.platform().store.review_assignment(id).await.unwrap().unwrap().reviewer,
+            Some(rita.id)
+        );
         assert!(shop.pushes(&app).await.is_empty());
 
         // A developer who is no reviewer does not see the console at all; neither does a
@@ -369,7 +389,9 @@ async fn concurrent_claims_get_different_reviews_expedited_first() {
         assert_eq!(platform.claim_next_review(&desks[0]).await.unwrap(), Some(solo));
         for desk in &desks {
             let listed = platform.desk_reviews(desk).await.unwrap();
-            assert!(listed.iter().all(|e| e.assignment.as_ref().unwrap().reviewer == Some(desk.developer.id)));
+            assert!(listed
+                .iter()
+                .all(|e| e.assignment.as_ref().unwrap().reviewer == Some(desk.developer.id)));
         }
     })
     .await;
@@ -422,16 +444,20 @@ async fn the_guidelines_are_public_and_staff_edit_them() {
         bad_fields[0] = ("code", "nope");
         let bad = boss.submit("/admin/rejection-reasons", "/admin/rejection-reasons", &bad_fields).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-        let deleted = boss.submit("/admin/rejection-reasons", "/admin/rejection-reasons/R-1.3/delete", &[]).await;
+        let deleted =
+            boss.submit("/admin/rejection-reasons", "/admin/rejection-reasons/R-1.3/delete", &[]).await;
         assert_eq!(deleted.status, StatusCode::SEE_OTHER);
         let html = app.get("/review-guidelines").await.text();
         assert!(html.contains("Gambling") && !html.contains("R-1.3"));
 
         // Organisations and reviewers from the staff page.
-        let created = boss.submit("/admin/reviewers", "/admin/reviewers/orgs", &[("name", "Acme Review Ltd")]).await;
+        let created =
+            boss.submit("/admin/reviewers", "/admin/reviewers/orgs", &[("name", "Acme Review Ltd")]).await;
         assert_eq!(created.status, StatusCode::SEE_OTHER);
         account(&app, "ext@example.com", PlatformRole::Developer).await;
-        let added = boss.submit("/admin/reviewers", "/admin/reviewers", &[("email", "ext@example.com"), ("org", "2")]).await;
+        let added = boss
+            .submit("/admin/reviewers", "/admin/reviewers", &[("email", "ext@example.com"), ("org", "2")])
+            .await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text());
         let page = boss.get("/admin/reviewers").await.text();
         assert!(page.contains("Acme Review Ltd") && page.contains("ext@example.com"));

@@ -36,7 +36,9 @@ impl RejectionReason {
                 !letters.is_empty()
                     && letters.chars().all(|c| c.is_ascii_uppercase())
                     && !number.is_empty()
-                    && number.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+                    && number
+                        .split('.')
+                        .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
             });
         if !valid_code {
             return Err(Error::invalid("code", "looks like R-1.2 (capital letters, a dash, dotted numbers)"));
@@ -69,10 +71,8 @@ impl RejectionReason {
 /// cited entry (`R-1.2 Title: description`), then the reviewer's note. Markup the reviewer
 /// typed is escaped, so the only tags are the separators.
 pub fn compose_reason(cited: &[RejectionReason], note: &str) -> String {
-    let mut parts: Vec<String> = cited
-        .iter()
-        .map(|r| escape(&format!("{} {}: {}", r.code, r.title, r.description)))
-        .collect();
+    let mut parts: Vec<String> =
+        cited.iter().map(|r| escape(&format!("{} {}: {}", r.code, r.title, r.description))).collect();
     let note = note.trim();
     if !note.is_empty() {
         parts.extend(note.lines().map(str::trim_end).map(escape));

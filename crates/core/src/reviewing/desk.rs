@@ -42,9 +42,7 @@ impl ReviewDesk {
     fn may_open(&self, assignment: Option<&Assignment>) -> bool {
         self.staff
             || self.reviewer.as_ref().is_some_and(|reviewer| {
-                assignment.is_some_and(|a| {
-                    a.reviewer == Some(reviewer.developer) && a.org == reviewer.org
-                })
+                assignment.is_some_and(|a| a.reviewer == Some(reviewer.developer) && a.org == reviewer.org)
             })
     }
 }
@@ -67,7 +65,11 @@ pub struct ReviewFolder {
 pub enum Decision {
     Approve,
     /// Codes of catalogue entries, the reviewer's note, and screenshot images.
-    Reject { codes: Vec<String>, note: String, screenshots: Vec<Vec<u8>> },
+    Reject {
+        codes: Vec<String>,
+        note: String,
+        screenshots: Vec<Vec<u8>>,
+    },
 }
 
 impl Platform {
@@ -85,8 +87,7 @@ impl Platform {
 
     /// Staff: every open review in queue order. Reviewers: the reviews assigned to them.
     pub async fn desk_reviews(&self, desk: &ReviewDesk) -> Result<Vec<QueueEntry>> {
-        let filter =
-            if desk.staff { QueueFilter::Open } else { QueueFilter::AssignedTo(desk.developer.id) };
+        let filter = if desk.staff { QueueFilter::Open } else { QueueFilter::AssignedTo(desk.developer.id) };
         let mut entries = self.store.review_queue(filter, LIST_LIMIT).await?;
         if let (false, Some(reviewer)) = (desk.staff, &desk.reviewer) {
             entries.retain(|e| e.assignment.as_ref().is_some_and(|a| a.org == reviewer.org));
@@ -96,7 +97,11 @@ impl Platform {
 
     /// A review the desk may open, with its mini program and assignment; `NotFound` for any
     /// other, so a reviewer learns nothing about reviews not assigned to them.
-    async fn open_review(&self, desk: &ReviewDesk, id: ReviewId) -> Result<(App, Review, Option<Assignment>)> {
+    async fn open_review(
+        &self,
+        desk: &ReviewDesk,
+        id: ReviewId,
+    ) -> Result<(App, Review, Option<Assignment>)> {
         let not_found = Error::NotFound("review");
         let assignment = self.store.review_assignment(id).await?;
         if !desk.may_open(assignment.as_ref()) {
@@ -165,7 +170,12 @@ impl Platform {
     }
 
     /// A medium the submission or the decision names, for the desk of that review.
-    pub async fn review_media(&self, desk: &ReviewDesk, id: ReviewId, media_id: &str) -> Result<(Media, Vec<u8>)> {
+    pub async fn review_media(
+        &self,
+        desk: &ReviewDesk,
+        id: ReviewId,
+        media_id: &str,
+    ) -> Result<(Media, Vec<u8>)> {
         let (app, review, _) = self.open_review(desk, id).await?;
         let submission = &review.submission;
         let named = submission
@@ -279,7 +289,11 @@ impl Platform {
         let mut cited = Vec::with_capacity(codes.len());
         for code in codes {
             let entry = catalogue.iter().find(|r| &r.code == code);
-            cited.push(entry.cloned().ok_or_else(|| Error::invalid("reasons", format!("{code} is not in the catalogue")))?);
+            cited.push(
+                entry
+                    .cloned()
+                    .ok_or_else(|| Error::invalid("reasons", format!("{code} is not in the catalogue")))?,
+            );
         }
         let reason = compose_reason(&cited, note);
         if reason.is_empty() {

@@ -126,7 +126,12 @@ impl Platform {
 
     /// Activates or deactivates an organisation; its reviewers cannot review while it is
     /// inactive. The platform's own team cannot be deactivated.
-    pub async fn set_review_org_active(&self, staff: &Developer, org: ReviewOrgId, active: bool) -> Result<()> {
+    pub async fn set_review_org_active(
+        &self,
+        staff: &Developer,
+        org: ReviewOrgId,
+        active: bool,
+    ) -> Result<()> {
         ensure_operator(staff)?;
         let orgs = self.store.review_orgs().await?;
         let found = orgs.iter().find(|o| o.id == org).ok_or(Error::NotFound("organisation"))?;
@@ -148,8 +153,7 @@ impl Platform {
     pub async fn add_reviewer(&self, staff: &Developer, email: &str, org: ReviewOrgId) -> Result<Reviewer> {
         ensure_operator(staff)?;
         let email = Email::parse(email)?;
-        let developer =
-            self.store.developer_by_email(&email).await?.ok_or(Error::NotFound("account"))?;
+        let developer = self.store.developer_by_email(&email).await?.ok_or(Error::NotFound("account"))?;
         developer.ensure_active()?;
         let orgs = self.store.review_orgs().await?;
         let found = orgs.iter().find(|o| o.id == org).ok_or(Error::NotFound("organisation"))?;
@@ -169,7 +173,12 @@ impl Platform {
 
     /// Activates or deactivates a reviewer; a deactivated reviewer's open reviews go back to
     /// their organisation's pool.
-    pub async fn set_reviewer_active(&self, staff: &Developer, reviewer: DeveloperId, active: bool) -> Result<()> {
+    pub async fn set_reviewer_active(
+        &self,
+        staff: &Developer,
+        reviewer: DeveloperId,
+        active: bool,
+    ) -> Result<()> {
         ensure_operator(staff)?;
         if !self.store.set_reviewer_active(reviewer, active).await? {
             return Err(Error::NotFound("reviewer"));

@@ -29,11 +29,17 @@ impl Platform {
             let before = marked;
             for (key, id) in &overdue {
                 let Some(app) = self.store.app_by_key(*key).await? else { continue };
-                let event = PushEvent::new("weapp_audit_delay").int("DelayTime", now).text("Reason", reason.as_str());
+                let event =
+                    PushEvent::new("weapp_audit_delay").int("DelayTime", now).text("Reason", reason.as_str());
                 let push = self.push_job(&app, event).await?;
-                if self.store.mark_review_delayed(*key, *id, now, &reason, push.as_ref().map(|p| &p.job)).await? {
+                if self
+                    .store
+                    .mark_review_delayed(*key, *id, now, &reason, push.as_ref().map(|p| &p.job))
+                    .await?
+                {
                     marked += 1;
-                    self.audit(Actor::System, "review.delayed", &review_target(*id), app.appid.as_str()).await?;
+                    self.audit(Actor::System, "review.delayed", &review_target(*id), app.appid.as_str())
+                        .await?;
                 }
             }
             // A full batch that marked nothing would come back unchanged: stop until next time.

@@ -64,7 +64,11 @@ struct ReviewersPage {
     reviewers: Vec<ReviewerRow>,
 }
 
-async fn reviewers(State(state): State<AppState>, operator: Operator, Query(query): Query<NoticeQuery>) -> PageResult {
+async fn reviewers(
+    State(state): State<AppState>,
+    operator: Operator,
+    Query(query): Query<NoticeQuery>,
+) -> PageResult {
     let Operator(signed_in) = &operator;
     let orgs = state.platform.review_orgs(&signed_in.developer).await?;
     let reviewers = state.platform.reviewers(&signed_in.developer).await?;
@@ -163,7 +167,13 @@ pub struct ReasonRow {
 
 impl From<RejectionReason> for ReasonRow {
     fn from(r: RejectionReason) -> Self {
-        Self { code: r.code, title: r.title, description: r.description, clause: r.clause, position: r.position }
+        Self {
+            code: r.code,
+            title: r.title,
+            description: r.description,
+            clause: r.clause,
+            position: r.position,
+        }
     }
 }
 
@@ -176,7 +186,11 @@ struct ReasonsPage {
     reasons: Vec<ReasonRow>,
 }
 
-async fn reasons(State(state): State<AppState>, operator: Operator, Query(query): Query<NoticeQuery>) -> PageResult {
+async fn reasons(
+    State(state): State<AppState>,
+    operator: Operator,
+    Query(query): Query<NoticeQuery>,
+) -> PageResult {
     let Operator(signed_in) = &operator;
     let reasons = state.platform.rejection_reasons().await?;
     Ok(page(&ReasonsPage {

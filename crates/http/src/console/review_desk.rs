@@ -119,7 +119,10 @@ fn entry_row(e: &QueueEntry, names: &[(ReviewOrgId, String)], people: &[(Develop
             match a.reviewer {
                 None => format!("{org} (pool)"),
                 Some(r) => {
-                    let who = people.iter().find(|(id, _)| *id == r).map_or_else(|| format!("#{}", r.0), |(_, e)| e.clone());
+                    let who = people
+                        .iter()
+                        .find(|(id, _)| *id == r)
+                        .map_or_else(|| format!("#{}", r.0), |(_, e)| e.clone());
                     format!("{who} · {org}")
                 }
             }
@@ -301,9 +304,9 @@ async fn show(
         state: review.state.as_str(),
         decidable: review.state == ReviewState::Queued,
         submitted: when(review.submitted_at),
-        delayed: review.delayed_at.map(|at| {
-            format!("{} — {}", when(at), review.delay_reason.clone().unwrap_or_default())
-        }),
+        delayed: review
+            .delayed_at
+            .map(|at| format!("{} — {}", when(at), review.delay_reason.clone().unwrap_or_default())),
         assigned: entry_row(&entry, &names, &people).assigned,
         items: submission
             .item_list
@@ -331,7 +334,11 @@ async fn show(
                 u.scene,
                 u.method,
                 if u.has_audit_team == 1 { "yes" } else { "no" },
-                if u.other_scene_desc.is_empty() { String::new() } else { format!(" · {}", u.other_scene_desc) },
+                if u.other_scene_desc.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", u.other_scene_desc)
+                },
                 if u.audit_desc.is_empty() { String::new() } else { format!(" · {}", u.audit_desc) },
             )
         }),
@@ -341,7 +348,10 @@ async fn show(
         screenshots: review.screenshots.clone(),
         checks: folder.checks.iter().map(check_row).collect(),
         findings: findings(&review.version.report),
-        live: folder.live.as_ref().map(|l| format!("{} (review {})", l.version.user_version.as_str(), l.id.0)),
+        live: folder
+            .live
+            .as_ref()
+            .map(|l| format!("{} (review {})", l.version.user_version.as_str(), l.id.0)),
         changes: folder
             .changes
             .iter()
@@ -368,9 +378,19 @@ struct FilePage {
     text: Option<String>,
 }
 
-async fn file(State(state): State<AppState>, at: AtDesk, Path((id, path)): Path<(i64, String)>) -> PageResult {
+async fn file(
+    State(state): State<AppState>,
+    at: AtDesk,
+    Path((id, path)): Path<(i64, String)>,
+) -> PageResult {
     let bytes = state.platform.review_file(&at.desk, ReviewId(id), &path).await?;
-    Ok(page(&FilePage { chrome: at.chrome(), id, size: bytes.len(), text: String::from_utf8(bytes).ok(), path }))
+    Ok(page(&FilePage {
+        chrome: at.chrome(),
+        id,
+        size: bytes.len(),
+        text: String::from_utf8(bytes).ok(),
+        path,
+    }))
 }
 
 pub struct LineRow {
@@ -389,7 +409,11 @@ struct DiffPage {
     lines: Option<Vec<LineRow>>,
 }
 
-async fn diff(State(state): State<AppState>, at: AtDesk, Path((id, path)): Path<(i64, String)>) -> PageResult {
+async fn diff(
+    State(state): State<AppState>,
+    at: AtDesk,
+    Path((id, path)): Path<(i64, String)>,
+) -> PageResult {
     let lines = state.platform.review_file_diff(&at.desk, ReviewId(id), &path).await?;
     let lines = lines.map(|lines| {
         lines
@@ -408,7 +432,11 @@ async fn diff(State(state): State<AppState>, at: AtDesk, Path((id, path)): Path<
 }
 
 /// A medium of the submission or decision, served only to the desk of that review.
-async fn media(State(state): State<AppState>, at: AtDesk, Path((id, media_id)): Path<(i64, String)>) -> PageResult {
+async fn media(
+    State(state): State<AppState>,
+    at: AtDesk,
+    Path((id, media_id)): Path<(i64, String)>,
+) -> PageResult {
     let (media, bytes) = state.platform.review_media(&at.desk, ReviewId(id), &media_id).await?;
     Ok((
         StatusCode::OK,
@@ -423,15 +451,24 @@ async fn media(State(state): State<AppState>, at: AtDesk, Path((id, media_id)): 
 }
 
 /// Screenshots a rejection may carry: one file input each.
-const SCREENSHOT_FIELDS: [&str; 5] = ["screenshot1", "screenshot2", "screenshot3", "screenshot4", "screenshot5"];
+const SCREENSHOT_FIELDS: [&str; 5] =
+    ["screenshot1", "screenshot2", "screenshot3", "screenshot4", "screenshot5"];
 
-async fn decide(State(state): State<AppState>, Path(id): Path<i64>, mut form: Uploaded<AtDesk>) -> PageResult {
+async fn decide(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    mut form: Uploaded<AtDesk>,
+) -> PageResult {
     let decision = match form.field("decision") {
         "approve" => Decision::Approve,
         "reject" => {
             // Each catalogue entry is a checkbox named `reason:<code>`.
-            let mut codes: Vec<String> =
-                form.fields.keys().filter_map(|name| name.strip_prefix("reason:")).map(str::to_owned).collect();
+            let mut codes: Vec<String> = form
+                .fields
+                .keys()
+                .filter_map(|name| name.strip_prefix("reason:"))
+                .map(str::to_owned)
+                .collect();
             codes.sort();
             let screenshots = SCREENSHOT_FIELDS.iter().filter_map(|name| form.files.remove(*name)).collect();
             Decision::Reject { codes, note: form.field("note").to_owned(), screenshots }
@@ -456,14 +493,22 @@ fn assignment_target(to: &str) -> Option<(ReviewOrgId, Option<DeveloperId>)> {
     Some((ReviewOrgId(org.parse().ok()?), Some(DeveloperId(developer.parse().ok()?))))
 }
 
-async fn assign(State(state): State<AppState>, Path(id): Path<i64>, posted: Posted<AtDesk, AssignForm>) -> PageResult {
+async fn assign(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<AtDesk, AssignForm>,
+) -> PageResult {
     let (org, reviewer) = assignment_target(&posted.form.to)
         .ok_or_else(|| miniplat_core::Error::invalid("to", "names an organisation or a reviewer"))?;
     state.platform.assign_review(&posted.auth.desk.developer, ReviewId(id), org, reviewer).await?;
     Ok(see_other(&format!("/review/{id}?notice=assigned"), posted.htmx))
 }
 
-async fn expedite(State(state): State<AppState>, Path(id): Path<i64>, posted: Posted<AtDesk, NoFields>) -> PageResult {
+async fn expedite(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<AtDesk, NoFields>,
+) -> PageResult {
     state.platform.expedite_review(&posted.auth.desk.developer, ReviewId(id)).await?;
     Ok(see_other("/review?notice=expedited", posted.htmx))
 }

@@ -25,7 +25,8 @@ fn org(row: &Row) -> ReviewOrg {
     }
 }
 
-const REVIEWER_SELECT: &str = "SELECT v.developer_id, d.email, v.org_id, o.name, v.active, o.active, v.added_by, v.added_at \
+const REVIEWER_SELECT: &str =
+    "SELECT v.developer_id, d.email, v.org_id, o.name, v.active, o.active, v.added_by, v.added_at \
      FROM reviewers v JOIN developers d ON d.id = v.developer_id JOIN review_orgs o ON o.id = v.org_id";
 
 fn reviewer(row: &Row) -> StoreResult<Reviewer> {
@@ -63,7 +64,11 @@ fn queue_order() -> String {
 
 /// Returns a reviewer's open reviews to their organisation's pool (`other_than`: only those
 /// of other organisations).
-fn release_open_reviews(c: &mut dyn Conn, developer: DeveloperId, other_than: Option<ReviewOrgId>) -> StoreResult<()> {
+fn release_open_reviews(
+    c: &mut dyn Conn,
+    developer: DeveloperId,
+    other_than: Option<ReviewOrgId>,
+) -> StoreResult<()> {
     let sql = format!(
         "UPDATE review_assignments SET reviewer_id = NULL WHERE reviewer_id = ? AND org_id <> ? \
          AND review_id IN (SELECT id FROM reviews WHERE {})",
@@ -96,8 +101,10 @@ impl ReviewingStore for SqlStore {
     }
 
     async fn set_review_org_active(&self, id: ReviewOrgId, active: bool) -> StoreResult<bool> {
-        self.write(move |c| Ok(c.exec("UPDATE review_orgs SET active = ? WHERE id = ?", params![active, id.0])? > 0))
-            .await
+        self.write(move |c| {
+            Ok(c.exec("UPDATE review_orgs SET active = ? WHERE id = ?", params![active, id.0])? > 0)
+        })
+        .await
     }
 
     async fn reviewers(&self) -> StoreResult<Vec<Reviewer>> {
@@ -142,8 +149,10 @@ impl ReviewingStore for SqlStore {
 
     async fn set_reviewer_active(&self, developer: DeveloperId, active: bool) -> StoreResult<bool> {
         self.write(move |c| {
-            let changed =
-                c.exec("UPDATE reviewers SET active = ? WHERE developer_id = ?", params![active, developer.0])? > 0;
+            let changed = c.exec(
+                "UPDATE reviewers SET active = ? WHERE developer_id = ?",
+                params![active, developer.0],
+            )? > 0;
             if changed && !active {
                 release_open_reviews(c, developer, None)?;
             }
@@ -205,7 +214,8 @@ impl ReviewingStore for SqlStore {
 
     async fn review_app(&self, review: ReviewId) -> StoreResult<Option<AppKey>> {
         self.read(move |c| {
-            Ok(c.query_opt("SELECT app_id FROM reviews WHERE id = ?", params![review.0])?.map(|r| AppKey(r.int(0))))
+            Ok(c.query_opt("SELECT app_id FROM reviews WHERE id = ?", params![review.0])?
+                .map(|r| AppKey(r.int(0))))
         })
         .await
     }
@@ -311,7 +321,11 @@ impl ReviewingStore for SqlStore {
         .await
     }
 
-    async fn overdue_reviews(&self, submitted_before: Timestamp, limit: i64) -> StoreResult<Vec<(AppKey, ReviewId)>> {
+    async fn overdue_reviews(
+        &self,
+        submitted_before: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<(AppKey, ReviewId)>> {
         self.read(move |c| {
             let sql = format!(
                 "SELECT app_id, id FROM reviews WHERE {} AND delayed_at IS NULL AND submitted_at < ? \
@@ -380,7 +394,14 @@ impl ReviewingStore for SqlStore {
                  VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET title = excluded.title, \
                  description = excluded.description, clause = excluded.clause, position = excluded.position, \
                  updated_at = excluded.updated_at",
-                params![r.code.as_str(), r.title.as_str(), r.description.as_str(), r.clause.as_str(), r.position, at],
+                params![
+                    r.code.as_str(),
+                    r.title.as_str(),
+                    r.description.as_str(),
+                    r.clause.as_str(),
+                    r.position,
+                    at
+                ],
             )?;
             Ok(())
         })
@@ -389,7 +410,9 @@ impl ReviewingStore for SqlStore {
 
     async fn delete_rejection_reason(&self, code: &str) -> StoreResult<bool> {
         let code = code.to_owned();
-        self.write(move |c| Ok(c.exec("DELETE FROM rejection_reasons WHERE code = ?", params![code.as_str()])? > 0))
-            .await
+        self.write(move |c| {
+            Ok(c.exec("DELETE FROM rejection_reasons WHERE code = ?", params![code.as_str()])? > 0)
+        })
+        .await
     }
 }
