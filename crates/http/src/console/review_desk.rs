@@ -5,7 +5,7 @@
 //! a reviewer gets it for every review not assigned to them.
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,10 +32,13 @@ pub fn routes() -> Router<AppState> {
         .route("/review/{id}/files/{*path}", get(file))
         .route("/review/{id}/diff/{*path}", get(diff))
         .route("/review/{id}/media/{media_id}", get(media))
-        .route("/review/{id}/decide", post(decide))
+        .route("/review/{id}/decide", post(decide).layer(DefaultBodyLimit::max(DECISION_BODY_LIMIT)))
         .route("/review/{id}/assign", post(assign))
         .route("/review/{id}/expedite", post(expedite))
 }
+
+/// A decision with its screenshots: room for five screenshots of a few megabytes each.
+const DECISION_BODY_LIMIT: usize = 20 << 20;
 
 /// A signed-in reviewer or staff member; anyone else gets the 404 page.
 pub struct AtDesk {
