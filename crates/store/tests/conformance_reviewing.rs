@@ -182,6 +182,8 @@ async fn pools_belong_to_their_organisation_and_assignments_need_a_queued_review
         None,
         "another org's pool"
     );
+    let own = store.claim_next_review(acme.id, owner.id, T0 + 2).await.unwrap();
+    assert_eq!(own, None, "members never get their own mini program");
     let insider = developer(store, "insider@example.com").await;
     assert_eq!(store.claim_next_review(acme.id, insider.id, T0 + 2).await.unwrap(), Some(id));
     assert_eq!(store.claim_next_review(acme.id, outsider.id, T0 + 3).await.unwrap(), None, "taken");

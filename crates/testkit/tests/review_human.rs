@@ -381,6 +381,16 @@ async fn concurrent_claims_get_different_reviews_expedited_first() {
         assert_eq!(claimed, all, "each review went to exactly one reviewer");
         assert_eq!(platform.claim_next_review(&desks[0]).await.unwrap(), None, "the queue is empty");
 
+        // Nobody reviews a mini program they are a member of.
+        let own = shop(&app, "Own Shop").await;
+        let own_review = own.queue(&app, package(None)).await;
+        platform.add_reviewer(&staff, own.developer.email.as_str(), PLATFORM_ORG).await.unwrap();
+        let own_desk = platform.review_desk(&own.developer).await.unwrap();
+        assert_eq!(platform.claim_next_review(&own_desk).await.unwrap(), None);
+        let refused = platform.assign_review(&staff, own_review, PLATFORM_ORG, Some(own.developer.id)).await;
+        assert!(refused.is_err(), "{refused:?}");
+        assert_eq!(platform.claim_next_review(&desks[1]).await.unwrap(), Some(own_review));
+
         // One by one, the queue order shows: expedited first, then the oldest.
         let solo = shop(&app, "Solo Shop").await.queue(&app, package(None)).await;
         let other = shop(&app, "Other Shop").await.queue(&app, package(None)).await;

@@ -223,6 +223,13 @@ impl Platform {
             if !member.is_some_and(|r| r.org == org && r.can_review()) {
                 return Err(Error::invalid("reviewer", "is not an active reviewer of that organisation"));
             }
+            let app = self.store.review_app(id).await?.ok_or(Error::NotFound("review"))?;
+            if self.store.member_role(app, developer).await?.is_some() {
+                return Err(Error::invalid(
+                    "reviewer",
+                    "is a member of the mini program and may not review it",
+                ));
+            }
         }
         let assignment =
             Assignment { review: id, org, reviewer, assigned_at: self.clock.now(), assigned_by: staff.id };
@@ -251,6 +258,10 @@ impl Platform {
     /// unit of work ([`Platform::conclude_review`]).
     pub async fn decide_review(&self, desk: &ReviewDesk, id: ReviewId, decision: Decision) -> Result<()> {
         let (app, review, _) = self.open_review(desk, id).await?;
+        // Nobody decides on a mini program they work on, staff included.
+        if self.store.member_role(app.key, desk.developer.id).await?.is_some() {
+            return Err(Error::forbidden("members of a mini program may not decide its review"));
+        }
         if review.state != ReviewState::Queued {
             return Err(Error::invalid("review", "is not waiting for a decision"));
         }

@@ -54,7 +54,8 @@ pub trait ReviewingStore: Send + Sync {
     /// Assigns (or reassigns) a review while it is queued; `false` otherwise.
     async fn assign_review(&self, assignment: &Assignment) -> StoreResult<bool>;
     /// Gives `reviewer` the first queued review that is unassigned or in `org`'s pool, in
-    /// queue order. Two concurrent claims never get the same review.
+    /// queue order, skipping mini programs `reviewer` is a member of. Two concurrent claims
+    /// never get the same review.
     async fn claim_next_review(
         &self,
         org: ReviewOrgId,

@@ -264,14 +264,17 @@ impl ReviewingStore for SqlStore {
                 "SELECT r.id FROM reviews r \
                  LEFT JOIN review_assignments a ON a.review_id = r.id \
                  LEFT JOIN review_expedites e ON e.review_id = r.id \
-                 WHERE r.state = ? AND (a.review_id IS NULL OR (a.org_id = ? AND a.reviewer_id IS NULL)) {} LIMIT 1",
+                 WHERE r.state = ? AND (a.review_id IS NULL OR (a.org_id = ? AND a.reviewer_id IS NULL)) \
+                 AND NOT EXISTS (SELECT 1 FROM app_members m WHERE m.app_id = r.app_id AND m.developer_id = ?) \
+                 {} LIMIT 1",
                 queue_order()
             );
             // The conditional upsert takes the review only if nobody has meanwhile (PostgreSQL
             // waits on the other claim's row, then skips it); a lost race tries the next one.
             // SQLite's write lock means the first candidate always wins there.
             for _ in 0..16 {
-                let Some(row) = c.query_opt(&candidate, params![ReviewState::Queued.as_str(), org.0])? else {
+                let values = params![ReviewState::Queued.as_str(), org.0, reviewer.0];
+                let Some(row) = c.query_opt(&candidate, values)? else {
                     return Ok(None);
                 };
                 let id = row.int(0);
