@@ -70,6 +70,9 @@ pub struct PlatformConfig {
     pub push_concurrency: usize,
     /// Days the push delivery log is kept.
     pub push_log_days: i64,
+    /// How long a submitted version may wait for a review decision before it is marked
+    /// delayed and `weapp_audit_delay` is pushed.
+    pub review_sla_secs: i64,
 }
 
 /// Replaces the published daily limit and/or per-minute limit of one API.
@@ -120,6 +123,7 @@ impl Default for PlatformConfig {
             push_retry_base_secs: 5,
             push_concurrency: 32,
             push_log_days: 30,
+            review_sla_secs: 7 * 86_400,
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod push;
 pub mod quota;
 pub mod review;
+pub mod reviewing;
 pub mod store;
 pub mod tokens;
 pub mod wx;

@@ -130,7 +130,8 @@ fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
 }
 
 /// Periodic work of a serving node: flush quota counters every second; every hour, purge
-/// expired rows and the package blobs no version has named for the grace period.
+/// expired rows and the package blobs no version has named for the grace period, and mark
+/// reviews past their deadline as delayed.
 async fn background_work(platform: Arc<Platform>) {
     let mut flush = tokio::time::interval(Duration::from_secs(1));
     let mut purge = tokio::time::interval(Duration::from_secs(3600));
@@ -154,6 +155,11 @@ async fn background_work(platform: Arc<Platform>) {
                 }
                 if let Err(error) = platform.purge_push_log().await {
                     tracing::warn!(%error, "purging the push delivery log failed");
+                }
+                match platform.mark_overdue_reviews().await {
+                    Ok(marked) if marked > 0 => tracing::info!(marked, "marked overdue reviews as delayed"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "marking overdue reviews failed"),
                 }
             }
         }

@@ -275,6 +275,12 @@ impl Platform {
         path: &str,
     ) -> Result<Vec<u8>> {
         let (_, version) = self.develop_version(actor, appid, id).await?;
+        self.version_file(&version, path).await
+    }
+
+    /// One file of a stored version's package (develop, trial or under review); callers check
+    /// who may read it.
+    pub(crate) async fn version_file(&self, version: &DevelopVersion, path: &str) -> Result<Vec<u8>> {
         // The stored file list is the authority on what may be read.
         if !version.files.iter().any(|f| f.path == path) {
             return Err(Error::NotFound("file"));

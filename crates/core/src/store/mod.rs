@@ -19,6 +19,7 @@ mod privacy;
 mod push;
 mod quota;
 mod review;
+mod reviewing;
 mod tokens;
 mod versions;
 
@@ -35,6 +36,7 @@ pub use privacy::PrivacyStore;
 pub use push::PushStore;
 pub use quota::QuotaStore;
 pub use review::{ReviewStore, ReviewUpdate, REVIEW_IN_PROGRESS};
+pub use reviewing::{QueueFilter, ReviewingStore};
 pub use tokens::TokenStore;
 pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
 
@@ -44,11 +46,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
-    pub use super::{
-        AccountStore, AppStore, CodeStore, ContentStore, DomainStore, HostStore, IdentityStore, JobStore,
-        LinkStore, PlatformStore, PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore,
-        VersionStore,
-    };
+    pub use super::*;
 }
 
 /// Everything the platform stores.
@@ -69,6 +67,7 @@ pub trait Store:
     + ReviewStore
     + ContentStore
     + DomainStore
+    + ReviewingStore
 {
 }
 
@@ -88,7 +87,8 @@ impl<
             + PushStore
             + ReviewStore
             + ContentStore
-            + DomainStore,
+            + DomainStore
+            + ReviewingStore,
     > Store for T
 {
 }

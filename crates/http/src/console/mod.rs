@@ -12,6 +12,7 @@
 pub mod account;
 pub mod admin;
 mod admin_interfaces;
+mod admin_reviewers;
 mod admin_terms;
 pub mod apps;
 pub mod auth;
@@ -24,6 +25,7 @@ pub mod members;
 pub mod pages;
 mod privacy;
 mod push;
+mod review_desk;
 pub mod session;
 mod share;
 mod testers;
@@ -92,4 +94,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/hosts", get(hosts::hosts).post(hosts::create_host))
         .route("/admin/hosts/{key}/revoke", post(hosts::revoke_host))
         .route("/admin/end-users/blocked", post(hosts::set_blocked))
+        .merge(review_desk::routes())
+        .merge(admin_reviewers::routes())
 }

@@ -64,6 +64,8 @@ impl Chrome {
             items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
             items.push(("/admin/terms", "Content terms", "admin-terms"));
             items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
+            items.push(("/admin/reviewers", "Reviewers", "admin-reviewers"));
+            items.push(("/review", "Review", "review"));
         }
         Self {
             nav: items

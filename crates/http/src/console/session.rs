@@ -104,10 +104,14 @@ fn to_sign_in(parts: &Parts, state: &AppState) -> Response {
     response
 }
 
-/// Only console and staff paths of this site, in characters that are safe in a cookie.
+/// Only console, staff and review paths of this site, in characters that are safe in a cookie.
 pub fn safe_return_path(path: &str) -> bool {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "/-_.?=&".contains(c);
-    (path == "/console" || path.starts_with("/console/") || path.starts_with("/admin/"))
+    (path == "/console"
+        || path.starts_with("/console/")
+        || path.starts_with("/admin/")
+        || path == "/review"
+        || path.starts_with("/review/"))
         && !path.contains("//")
         && !path.contains("/signout")
         && path.len() <= 512
@@ -130,6 +134,8 @@ mod tests {
     fn return_paths_stay_inside_the_console() {
         assert!(safe_return_path("/console/invitations/abc123"));
         assert!(safe_return_path("/admin/developers"));
+        assert!(safe_return_path("/review/12"));
+        assert!(!safe_return_path("/reviewx"));
         assert!(!safe_return_path("//evil.example/console"));
         assert!(!safe_return_path("https://evil.example/console"));
         assert!(!safe_return_path("/console/../x; Secure"));

@@ -32,7 +32,7 @@ fn uploader_label(slot: &UploaderSlot, members: &[miniplat_core::apps::Member]) 
     }
 }
 
-fn size_label(bytes: u64) -> String {
+pub(super) fn size_label(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
     } else {
@@ -132,6 +132,19 @@ fn array(value: &serde_json::Value) -> &[serde_json::Value] {
     value.as_array().map_or(&[], Vec::as_slice)
 }
 
+/// The validation findings (errors and warnings) of a version's report.
+pub(super) fn findings(report: &serde_json::Value) -> Vec<Finding> {
+    array(&report["diagnostics"])
+        .iter()
+        .map(|d| Finding {
+            severity: d["severity"].as_str().unwrap_or_default().to_owned(),
+            code: d["code"].as_str().unwrap_or_default().to_owned(),
+            location: location(&d["location"]),
+            message: d["message"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
 /// One develop version: its report (findings, privacy-relevant and other API use) and files.
 pub async fn show(
     State(state): State<AppState>,
@@ -142,15 +155,7 @@ pub async fn show(
     let (_, version) = state.platform.develop_version(&signed_in.developer, &appid, id).await?;
     let (_, members, _) = state.platform.members(&signed_in.developer, &appid).await?;
     let report = &version.report;
-    let findings = array(&report["diagnostics"])
-        .iter()
-        .map(|d| Finding {
-            severity: d["severity"].as_str().unwrap_or_default().to_owned(),
-            code: d["code"].as_str().unwrap_or_default().to_owned(),
-            location: location(&d["location"]),
-            message: d["message"].as_str().unwrap_or_default().to_owned(),
-        })
-        .collect();
+    let findings = findings(report);
     let privacy = array(&report["privacy_uses"])
         .iter()
         .map(|u| ApiLine {

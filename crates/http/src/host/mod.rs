@@ -7,6 +7,7 @@ mod accounts;
 mod cards;
 mod codes;
 mod developers;
+mod guidelines;
 mod privacy;
 mod profile;
 mod session;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/privacy", get(privacy::centre))
         .route("/privacy/{appid}/withdraw", post(privacy::withdraw))
         .route("/privacy/{appid}/revoke", post(privacy::revoke_scope))
+        .route("/review-guidelines", get(guidelines::guidelines))
 }
 
 #[derive(Template)]

@@ -14,6 +14,7 @@ mod privacy;
 mod push;
 mod quota;
 mod review;
+mod reviewing;
 mod tokens;
 mod versions;
 
