@@ -76,6 +76,32 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: HostCommand,
     },
+    /// Release reviews, decided as a staff member or reviewer.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReviewCommand {
+    /// Approve or reject a review waiting for a decision (as on the review page).
+    Decide {
+        /// The review (`auditid`).
+        #[arg(long)]
+        auditid: i64,
+        /// The account deciding: staff, or the reviewer the review is assigned to.
+        #[arg(long = "as")]
+        reviewer: String,
+        #[arg(long, conflicts_with_all = ["reject", "note"], required_unless_present_any = ["reject", "note"])]
+        approve: bool,
+        /// Codes of rejection-reason catalogue entries to cite (repeatable).
+        #[arg(long)]
+        reject: Vec<String>,
+        /// The reviewer's note to the developer (a rejection).
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -281,6 +307,28 @@ async fn admin(config: Config, command: AdminCommand, json_output: bool) -> anyh
         AdminCommand::Host { command: HostCommand::Revoke { key } } => {
             platform.withdraw_host(None, &key).await?;
             print(json_output, &json!({ "revoked": key }), &format!("Revoked host {key}."));
+        }
+        AdminCommand::Review {
+            command: ReviewCommand::Decide { auditid, reviewer, approve, reject, note },
+        } => {
+            use miniplat_core::reviewing::Decision;
+            let email = miniplat_core::email::Email::parse(&reviewer)?;
+            let Some(developer) = platform.store.developer_by_email(&email).await? else {
+                bail!("no account has the email {email}");
+            };
+            let desk = platform.review_desk(&developer).await?;
+            let decision = if approve {
+                Decision::Approve
+            } else {
+                Decision::Reject { codes: reject, note: note.unwrap_or_default(), screenshots: Vec::new() }
+            };
+            let state = if approve { "approved" } else { "rejected" };
+            platform.decide_review(&desk, miniplat_core::review::ReviewId(auditid), decision).await?;
+            print(
+                json_output,
+                &json!({ "auditid": auditid, "state": state }),
+                &format!("Review {auditid} {state}."),
+            );
         }
     }
     Ok(())
