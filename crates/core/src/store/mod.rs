@@ -16,6 +16,7 @@ mod platform;
 mod privacy;
 mod push;
 mod quota;
+mod release;
 mod review;
 mod tokens;
 mod versions;
@@ -30,6 +31,10 @@ pub use platform::PlatformStore;
 pub use privacy::PrivacyStore;
 pub use push::PushStore;
 pub use quota::QuotaStore;
+pub use release::{
+    EndGray, EnforcementStore, ReleaseStore, ALREADY_APPEALED, ALREADY_RELEASED, GRAY_PLAN_RUNNING,
+    RECTIFICATION_CLOSED,
+};
 pub use review::{ReviewStore, ReviewUpdate, REVIEW_IN_PROGRESS};
 pub use tokens::TokenStore;
 pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
@@ -43,6 +48,7 @@ pub mod prelude {
     pub use super::{
         AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
         PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
+        ReleaseStore, EnforcementStore,
     };
 }
 
@@ -62,6 +68,8 @@ pub trait Store:
     + JobStore
     + PushStore
     + ReviewStore
+    + ReleaseStore
+    + EnforcementStore
 {
 }
 
@@ -79,7 +87,9 @@ impl<
             + IdentityStore
             + JobStore
             + PushStore
-            + ReviewStore,
+            + ReviewStore
+            + ReleaseStore
+            + EnforcementStore,
     > Store for T
 {
 }

@@ -11,6 +11,7 @@ mod platform;
 mod privacy;
 mod push;
 mod quota;
+mod release;
 mod review;
 mod tokens;
 mod versions;
