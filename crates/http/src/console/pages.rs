@@ -62,6 +62,7 @@ impl Chrome {
             items.push(("/admin/developers", "Developers", "admin-developers"));
             items.push(("/admin/registration", "Registration", "admin-registration"));
             items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
+            items.push(("/admin/enforcement", "Enforcement", "admin-enforcement"));
             items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
         }
         Self {
@@ -292,6 +293,17 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "push-saved" => "Your server answered the verification; push is on.",
         "push-test-queued" => "A debug_demo event was queued; the delivery log shows how it went.",
         "push-removed" => "Push is off; queued events will not be sent.",
+        "released" => "The version is live.",
+        "gray-released" => "The gray release was updated.",
+        "gray-reverted" => "The gray release was reverted; its users are back on the live version.",
+        "rolled-back" => "Rolled back: the chosen version is live again.",
+        "service-paused" => "The service is paused: nobody can open the mini program.",
+        "service-resumed" => "The service is running again.",
+        "search-changed" => "Search visibility was changed.",
+        "appeal-sent" => "Your appeal was sent; platform staff will decide.",
+        "enforcement-ordered" => "The action was recorded and is in force.",
+        "enforcement-lifted" => "The action was lifted.",
+        "appeal-decided" => "The appeal was decided.",
         _ => return None,
     })
 }
