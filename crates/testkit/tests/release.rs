@@ -2,7 +2,7 @@
 //! 16–18, 25–26), who gets which version, the public directory, and enforcement with appeals
 //! (clauses 2.3–2.5, 4.12), in process, on every backend.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use miniplat_core::accounts::{Developer, EndUserId};
 use miniplat_core::apps::access::{Access, EnvVersion, Viewer};
 use miniplat_core::apps::versions::{DevelopVersion, TrialVersion, UploaderSlot, UserVersion};
@@ -469,6 +469,136 @@ async fn only_release_members_of_the_mini_program_may_release() {
         let record = platform.app_for_release(&operator, &shop.appid).await.unwrap();
         let released = platform.release(&record, Actor::Developer(operator.id)).await.unwrap();
         assert_eq!((released.app_version, released.released_by), (1, Some(operator.id)));
+    })
+    .await;
+}
+
+const PASSWORD: &str = "a long enough password";
+
+async fn signed_in<'a>(app: &'a TestApp, developer: &Developer) -> Visitor<'a> {
+    app.platform().set_initial_developer_password(developer, PASSWORD).await.unwrap();
+    let mut visitor = Visitor::new(app);
+    let email = developer.email.as_str().to_owned();
+    let response =
+        visitor.submit("/console/signin", "/console/signin", &[("email", &email), ("password", PASSWORD)]).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
+    visitor
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_release_tab_releases_gray_releases_and_rolls_back() {
+    for_each_backend(|app| async move {
+        let shop = Shop::new(&app, "dev@example.com", "Console Release").await;
+        let page = format!("/console/apps/{}/release", shop.appid);
+        let analyst = add_member(&app, &shop, "analyst@example.com", MemberRole::Analyst).await;
+        let stranger = Shop::new(&app, "stranger@example.com", "Stranger Shop").await;
+        shop.approve(&app, "1.0.0").await;
+
+        // Members without the Operator role see the tab but cannot act; nothing changes.
+        let mut analyst = signed_in(&app, &analyst).await;
+        let html = analyst.get(&page).await.text();
+        assert!(html.contains("1.0.0") && !html.contains("Release to everyone"), "{html}");
+        let refused = analyst.submit(&page, &page, &[("action", "release")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(shop.live_version(&app).await, None);
+        // A developer of another mini program does not even see it.
+        let mut stranger = signed_in(&app, &stranger.owner).await;
+        assert_eq!(stranger.get(&page).await.status, StatusCode::NOT_FOUND);
+
+        let mut owner = signed_in(&app, &shop.owner).await;
+        let html = owner.get(&page).await.text();
+        assert!(html.contains(r#"aria-current="page">Release</a>"#) && html.contains("Release to everyone"));
+        let released = owner.submit(&page, &page, &[("action", "release")]).await;
+        assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.text());
+        assert_eq!(shop.live_version(&app).await.as_deref(), Some("1.0.0"));
+        let again = owner.submit(&page, &page, &[("action", "release")]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(again.text().contains("errcode 85019") || again.text().contains("errcode 85052"), "{}", again.text());
+
+        shop.approve(&app, "2.0.0").await;
+        let gray = owner.submit(&page, &page, &[("action", "gray"), ("percentage", "10"), ("testers_first", "1")]).await;
+        assert_eq!(gray.status, StatusCode::SEE_OTHER, "{}", gray.text());
+        let lower = owner.submit(&page, &page, &[("action", "gray"), ("percentage", "5")]).await;
+        assert_eq!(lower.status, StatusCode::CONFLICT);
+        assert!(lower.text().contains("errcode 85082"));
+        let html = owner.get(&page).await.text();
+        assert!(html.contains("Running") && html.contains("10 %") && html.contains("Revert the gray release"));
+        let reverted = owner.submit(&page, &page, &[("action", "revert-gray")]).await;
+        assert_eq!(reverted.status, StatusCode::SEE_OTHER);
+        assert_eq!(owner.submit(&page, &page, &[("action", "release")]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(shop.live_version(&app).await.as_deref(), Some("2.0.0"));
+
+        let html = owner.get(&page).await.text();
+        assert!(html.contains("Roll back to") && html.contains(r#"<option value="1">"#), "{html}");
+        let rolled = owner.submit(&page, &page, &[("action", "rollback"), ("app_version", "1")]).await;
+        assert_eq!(rolled.status, StatusCode::SEE_OTHER, "{}", rolled.text());
+        assert_eq!(shop.live_version(&app).await.as_deref(), Some("1.0.0"));
+
+        assert_eq!(owner.submit(&page, &page, &[("action", "pause")]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(shop.access(&app, &Viewer::Anonymous).await, Access::Paused);
+        let paused = app.get(&format!("/mini-programs/{}", shop.appid)).await;
+        assert_eq!(paused.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(paused.text().contains("paused by its developer"));
+        assert_eq!(owner.submit(&page, &page, &[("action", "resume")]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(owner.submit(&page, &page, &[("action", "hide")]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(shop.get(&app, "/wxa/getwxasearchstatus").await["status"], 1);
+        // The analyst's refused attempts changed nothing either.
+        let refused = analyst.submit(&page, &page, &[("action", "show")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(shop.get(&app, "/wxa/getwxasearchstatus").await["status"], 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_ban_from_the_admin_page_and_developers_appeal_from_the_console() {
+    for_each_backend(|app| async move {
+        let shop = Shop::new(&app, "dev@example.com", "Appeal Shop").await;
+        shop.approve(&app, "1.0.0").await;
+        assert_errcode(&shop.post(&app, "/wxa/release", json!({})).await, 0);
+        let (staff, _) = app.operator("staff@example.com").await;
+        let mut staff = signed_in(&app, &staff).await;
+        let admin = "/admin/enforcement";
+
+        // Developers cannot reach the admin page.
+        let mut owner = signed_in(&app, &shop.owner).await;
+        assert_ne!(owner.get(admin).await.status, StatusCode::OK);
+
+        let bad_date = staff
+            .submit(admin, admin, &[("appid", &shop.appid), ("kind", "ban-short"), ("until", "soon"), ("reason", "x")])
+            .await;
+        assert_eq!(bad_date.status, StatusCode::BAD_REQUEST);
+        let ordered = staff
+            .submit(admin, admin, &[("appid", &shop.appid), ("kind", "ban-permanent"), ("reason", "fraudulent shop")])
+            .await;
+        assert_eq!(ordered.status, StatusCode::SEE_OTHER, "{}", ordered.text());
+        let banned = app.get(&format!("/mini-programs/{}", shop.appid)).await;
+        assert_eq!(banned.status, StatusCode::FORBIDDEN);
+        assert!(banned.text().contains("banned by the platform"));
+
+        let violations = format!("/console/apps/{}/violations", shop.appid);
+        let html = owner.get(&violations).await.text();
+        assert!(html.contains("Permanent ban") && html.contains("fraudulent shop") && html.contains("Send the appeal"));
+        let release_tab = owner.get(&format!("/console/apps/{}/release", shop.appid)).await.text();
+        assert!(release_tab.contains("The platform banned this mini program"));
+        let record = app.platform().violations(&shop.owner, &shop.appid).await.unwrap().2[0].0.id.0;
+        let action = format!("{violations}/{record}/appeal");
+        let empty = owner.submit(&violations, &action, &[("text", " ")]).await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        let sent = owner.submit(&violations, &action, &[("text", "the listing was a mistake")]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+        let html = owner.get(&violations).await.text();
+        assert!(html.contains("waiting for a decision") && !html.contains("Send the appeal"));
+        assert_eq!(owner.submit(&violations, &action, &[("text", "again")]).await.status, StatusCode::FORBIDDEN);
+
+        let html = staff.get(admin).await.text();
+        assert!(html.contains("the listing was a mistake") && html.contains("Appeal Shop"));
+        let appeal = app.platform().store.appeals(None, 10).await.unwrap()[0].id;
+        let decided =
+            staff.submit(admin, &format!("/admin/appeals/{appeal}"), &[("decision", "lift"), ("note", "ok")]).await;
+        assert_eq!(decided.status, StatusCode::SEE_OTHER);
+        assert_eq!(shop.access(&app, &Viewer::Anonymous).await, Access::Open);
+        assert!(owner.get(&violations).await.text().contains("accepted: the action was lifted"));
     })
     .await;
 }
