@@ -75,7 +75,10 @@ impl Shop {
             decided_at: None,
         };
         let review = platform.store.insert_review(&review).await.unwrap();
-        assert!(platform.conclude_review(&record, review.id, Verdict::Approved, Actor::System).await.unwrap());
+        assert!(platform
+            .conclude_review(&record, review.id, Verdict::Approved, Actor::System)
+            .await
+            .unwrap());
         review.id
     }
 
@@ -93,7 +96,12 @@ impl Shop {
     async fn history(&self, app: &TestApp) -> Vec<i64> {
         let answer = self.get(app, "/wxa/revertcoderelease?action=get_history_version").await;
         assert_eq!(answer["errcode"], 0, "{answer}");
-        answer["version_list"].as_array().unwrap().iter().map(|v| v["app_version"].as_i64().unwrap()).collect()
+        answer["version_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["app_version"].as_i64().unwrap())
+            .collect()
     }
 
     async fn live_version(&self, app: &TestApp) -> Option<String> {
@@ -166,20 +174,35 @@ async fn release_gray_release_and_rollback_follow_the_state_machine() {
 
         // Gray release of 2.0.0: the percentage only rises.
         shop.approve(&app, "2.0.0").await;
-        for invalid in [json!({"gray_percentage": 101}), json!({"gray_percentage": -1}), json!({"gray_percentage": 0}), json!({})] {
+        for invalid in [
+            json!({"gray_percentage": 101}),
+            json!({"gray_percentage": -1}),
+            json!({"gray_percentage": 0}),
+            json!({}),
+        ] {
             assert_errcode(&shop.post(&app, "/wxa/grayrelease", invalid).await, 85081);
         }
         assert_errcode(&shop.post(&app, "/wxa/grayrelease", json!({"gray_percentage": 10})).await, 0);
         let plan = shop.get(&app, "/wxa/getgrayreleaseplan").await["gray_release_plan"].clone();
-        assert_eq!((plan["status"].as_i64(), plan["gray_percentage"].as_i64()), (Some(1), Some(10)), "{plan}");
+        assert_eq!(
+            (plan["status"].as_i64(), plan["gray_percentage"].as_i64()),
+            (Some(1), Some(10)),
+            "{plan}"
+        );
         assert_eq!(plan["create_timestamp"], app.clock_now());
         for lower in [10, 5] {
-            assert_errcode(&shop.post(&app, "/wxa/grayrelease", json!({"gray_percentage": lower})).await, 85082);
+            assert_errcode(
+                &shop.post(&app, "/wxa/grayrelease", json!({"gray_percentage": lower})).await,
+                85082,
+            );
         }
         let raised = json!({"gray_percentage": 20, "support_debuger_first": true});
         assert_errcode(&shop.post(&app, "/wxa/grayrelease", raised).await, 0);
         let plan = shop.get(&app, "/wxa/getgrayreleaseplan").await["gray_release_plan"].clone();
-        assert_eq!((plan["gray_percentage"].as_i64(), plan["support_debuger_first"].as_bool()), (Some(20), Some(true)));
+        assert_eq!(
+            (plan["gray_percentage"].as_i64(), plan["support_debuger_first"].as_bool()),
+            (Some(20), Some(true))
+        );
         // Still 1.0.0 live; no rollback during a gray release.
         assert_eq!(shop.live_version(&app).await.as_deref(), Some("1.0.0"));
         assert_errcode(&shop.get(&app, "/wxa/revertcoderelease").await, 87011);
@@ -222,7 +245,8 @@ async fn release_gray_release_and_rollback_follow_the_state_machine() {
         assert_errcode(&shop.get(&app, "/wxa/revertcoderelease?app_version=1").await, 0);
         assert_eq!(shop.live_version(&app).await.as_deref(), Some("1.0.0"));
         let releases = app.platform().releases(&shop.record(&app).await).await.unwrap();
-        let numbers: Vec<(i64, bool)> = releases.iter().map(|r| (r.app_version, r.reverted_at.is_some())).collect();
+        let numbers: Vec<(i64, bool)> =
+            releases.iter().map(|r| (r.app_version, r.reverted_at.is_some())).collect();
         assert_eq!(numbers, [(4, true), (3, true), (2, true), (1, false)]);
     })
     .await;
@@ -330,7 +354,8 @@ async fn gray_users_are_bucketed_deterministically() {
                 let _ = percentage;
                 let mut users = Vec::new();
                 for user in 1..=200 {
-                    let served = platform.served_version(&record, &Viewer::EndUser(EndUserId(user))).await.unwrap();
+                    let served =
+                        platform.served_version(&record, &Viewer::EndUser(EndUserId(user))).await.unwrap();
                     if served.unwrap().gray {
                         users.push(user);
                     }
@@ -341,7 +366,8 @@ async fn gray_users_are_bucketed_deterministically() {
         // Members first at 0 %: the member gets 2.0.0, nobody else.
         let members_first = json!({"gray_percentage": 0, "support_debuger_first": true});
         assert_errcode(&shop.post(&app, "/wxa/grayrelease", members_first).await, 0);
-        let member = platform.served_version(&record, &Viewer::Developer(shop.owner.id)).await.unwrap().unwrap();
+        let member =
+            platform.served_version(&record, &Viewer::Developer(shop.owner.id)).await.unwrap().unwrap();
         assert_eq!((member.gray, member.version.user_version.as_str()), (true, "2.0.0"));
         assert!(gray_users(0).await.is_empty());
         assert_errcode(&shop.post(&app, "/wxa/grayrelease", json!({"gray_percentage": 30})).await, 0);
@@ -357,7 +383,8 @@ async fn gray_users_are_bucketed_deterministically() {
         // Reverted: everyone is back on 1.0.0.
         assert_errcode(&shop.get(&app, "/wxa/revertgrayrelease").await, 0);
         assert!(gray_users(0).await.is_empty());
-        let member = platform.served_version(&record, &Viewer::Developer(shop.owner.id)).await.unwrap().unwrap();
+        let member =
+            platform.served_version(&record, &Viewer::Developer(shop.owner.id)).await.unwrap().unwrap();
         assert_eq!(member.version.user_version.as_str(), "1.0.0");
     })
     .await;
@@ -395,7 +422,8 @@ async fn bans_restrictions_and_rectifications_with_appeals() {
         // The developer appeals once; staff lift the ban and access returns.
         let (_, _, records) = platform.violations(&shop.owner, &shop.appid).await.unwrap();
         assert_eq!(records.len(), 1);
-        let appeal = platform.appeal(&shop.owner, &shop.appid, ban.id, "we removed the content").await.unwrap();
+        let appeal =
+            platform.appeal(&shop.owner, &shop.appid, ban.id, "we removed the content").await.unwrap();
         let twice = platform.appeal(&shop.owner, &shop.appid, ban.id, "again").await;
         assert!(matches!(twice, Err(Error::Forbidden(_))), "{twice:?}");
         let not_staff = platform.decide_appeal(&shop.owner, appeal.id, true, "").await;
@@ -419,25 +447,33 @@ async fn bans_restrictions_and_rectifications_with_appeals() {
         // A rectification past its deadline becomes a (short-term) ban, which then expires.
         let rectify = Order::Rectify { deadline: now + 3 * DAY };
         let order = platform.enforce(&staff, &shop.appid, rectify, "add a privacy guide").await.unwrap();
-        let early = platform.escalate_rectification(&staff, order.id, BanTerm::Short, Some(now + 5 * DAY)).await;
+        let early =
+            platform.escalate_rectification(&staff, order.id, BanTerm::Short, Some(now + 5 * DAY)).await;
         assert!(matches!(early, Err(Error::Forbidden(_))), "{early:?}");
         app.clock.advance(3 * DAY);
-        let escalated =
-            platform.escalate_rectification(&staff, order.id, BanTerm::Short, Some(now + 5 * DAY)).await.unwrap();
+        let escalated = platform
+            .escalate_rectification(&staff, order.id, BanTerm::Short, Some(now + 5 * DAY))
+            .await
+            .unwrap();
         assert!(escalated.reason.contains("not done by its deadline"));
         assert_eq!(shop.access(&app, &Viewer::Anonymous).await, Access::Banned);
         let again = platform.escalate_rectification(&staff, order.id, BanTerm::Permanent, None).await;
         assert!(again.is_err(), "a rectification becomes a ban once");
         app.clock.advance(2 * DAY);
         assert_eq!(shop.access(&app, &Viewer::Anonymous).await, Access::Open, "the short-term ban ended");
-        assert!(platform.escalate_rectification(&staff, EnforcementId(9_999), BanTerm::Permanent, None).await.is_err());
+        assert!(platform
+            .escalate_rectification(&staff, EnforcementId(9_999), BanTerm::Permanent, None)
+            .await
+            .is_err());
 
         // Every step is in the audit log, naming who acted.
         let entries = platform.store.audit_tail(200).await.unwrap();
         let staff_label = format!("developer:{}", staff.id.0);
         for action in ["enforcement.ordered", "enforcement.lifted", "enforcement.appeal_decided"] {
             assert!(
-                entries.iter().any(|e| e.action == action && e.actor == staff_label && e.target == shop.appid),
+                entries
+                    .iter()
+                    .any(|e| e.action == action && e.actor == staff_label && e.target == shop.appid),
                 "{action} by staff is audited"
             );
         }
@@ -479,8 +515,9 @@ async fn signed_in<'a>(app: &'a TestApp, developer: &Developer) -> Visitor<'a> {
     app.platform().set_initial_developer_password(developer, PASSWORD).await.unwrap();
     let mut visitor = Visitor::new(app);
     let email = developer.email.as_str().to_owned();
-    let response =
-        visitor.submit("/console/signin", "/console/signin", &[("email", &email), ("password", PASSWORD)]).await;
+    let response = visitor
+        .submit("/console/signin", "/console/signin", &[("email", &email), ("password", PASSWORD)])
+        .await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
     visitor
 }
@@ -513,16 +550,24 @@ async fn the_console_release_tab_releases_gray_releases_and_rolls_back() {
         assert_eq!(shop.live_version(&app).await.as_deref(), Some("1.0.0"));
         let again = owner.submit(&page, &page, &[("action", "release")]).await;
         assert_eq!(again.status, StatusCode::CONFLICT);
-        assert!(again.text().contains("errcode 85019") || again.text().contains("errcode 85052"), "{}", again.text());
+        assert!(
+            again.text().contains("errcode 85019") || again.text().contains("errcode 85052"),
+            "{}",
+            again.text()
+        );
 
         shop.approve(&app, "2.0.0").await;
-        let gray = owner.submit(&page, &page, &[("action", "gray"), ("percentage", "10"), ("testers_first", "1")]).await;
+        let gray = owner
+            .submit(&page, &page, &[("action", "gray"), ("percentage", "10"), ("testers_first", "1")])
+            .await;
         assert_eq!(gray.status, StatusCode::SEE_OTHER, "{}", gray.text());
         let lower = owner.submit(&page, &page, &[("action", "gray"), ("percentage", "5")]).await;
         assert_eq!(lower.status, StatusCode::CONFLICT);
         assert!(lower.text().contains("errcode 85082"));
         let html = owner.get(&page).await.text();
-        assert!(html.contains("Running") && html.contains("10 %") && html.contains("Revert the gray release"));
+        assert!(
+            html.contains("Running") && html.contains("10 %") && html.contains("Revert the gray release")
+        );
         let reverted = owner.submit(&page, &page, &[("action", "revert-gray")]).await;
         assert_eq!(reverted.status, StatusCode::SEE_OTHER);
         assert_eq!(owner.submit(&page, &page, &[("action", "release")]).await.status, StatusCode::SEE_OTHER);
@@ -565,11 +610,19 @@ async fn staff_ban_from_the_admin_page_and_developers_appeal_from_the_console() 
         assert_ne!(owner.get(admin).await.status, StatusCode::OK);
 
         let bad_date = staff
-            .submit(admin, admin, &[("appid", &shop.appid), ("kind", "ban-short"), ("until", "soon"), ("reason", "x")])
+            .submit(
+                admin,
+                admin,
+                &[("appid", &shop.appid), ("kind", "ban-short"), ("until", "soon"), ("reason", "x")],
+            )
             .await;
         assert_eq!(bad_date.status, StatusCode::BAD_REQUEST);
         let ordered = staff
-            .submit(admin, admin, &[("appid", &shop.appid), ("kind", "ban-permanent"), ("reason", "fraudulent shop")])
+            .submit(
+                admin,
+                admin,
+                &[("appid", &shop.appid), ("kind", "ban-permanent"), ("reason", "fraudulent shop")],
+            )
             .await;
         assert_eq!(ordered.status, StatusCode::SEE_OTHER, "{}", ordered.text());
         let banned = app.get(&format!("/mini-programs/{}", shop.appid)).await;
@@ -578,7 +631,11 @@ async fn staff_ban_from_the_admin_page_and_developers_appeal_from_the_console() 
 
         let violations = format!("/console/apps/{}/violations", shop.appid);
         let html = owner.get(&violations).await.text();
-        assert!(html.contains("Permanent ban") && html.contains("fraudulent shop") && html.contains("Send the appeal"));
+        assert!(
+            html.contains("Permanent ban")
+                && html.contains("fraudulent shop")
+                && html.contains("Send the appeal")
+        );
         let release_tab = owner.get(&format!("/console/apps/{}/release", shop.appid)).await.text();
         assert!(release_tab.contains("The platform banned this mini program"));
         let record = app.platform().violations(&shop.owner, &shop.appid).await.unwrap().2[0].0.id.0;
@@ -589,13 +646,17 @@ async fn staff_ban_from_the_admin_page_and_developers_appeal_from_the_console() 
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
         let html = owner.get(&violations).await.text();
         assert!(html.contains("waiting for a decision") && !html.contains("Send the appeal"));
-        assert_eq!(owner.submit(&violations, &action, &[("text", "again")]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            owner.submit(&violations, &action, &[("text", "again")]).await.status,
+            StatusCode::FORBIDDEN
+        );
 
         let html = staff.get(admin).await.text();
         assert!(html.contains("the listing was a mistake") && html.contains("Appeal Shop"));
         let appeal = app.platform().store.appeals(None, 10).await.unwrap()[0].id;
-        let decided =
-            staff.submit(admin, &format!("/admin/appeals/{appeal}"), &[("decision", "lift"), ("note", "ok")]).await;
+        let decided = staff
+            .submit(admin, &format!("/admin/appeals/{appeal}"), &[("decision", "lift"), ("note", "ok")])
+            .await;
         assert_eq!(decided.status, StatusCode::SEE_OTHER);
         assert_eq!(shop.access(&app, &Viewer::Anonymous).await, Access::Open);
         assert!(owner.get(&violations).await.text().contains("accepted: the action was lifted"));

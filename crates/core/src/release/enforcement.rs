@@ -104,7 +104,9 @@ impl EnforcementAction {
         }
         match self.kind {
             EnforcementKind::Rectification => true,
-            EnforcementKind::Ban | EnforcementKind::RestrictRelease => self.ends_at.is_none_or(|end| end > now),
+            EnforcementKind::Ban | EnforcementKind::RestrictRelease => {
+                self.ends_at.is_none_or(|end| end > now)
+            }
         }
     }
     /// An open rectification past its deadline (staff may turn it into a ban).
@@ -193,9 +195,12 @@ impl Order {
             }
         };
         Ok(match self {
-            Order::Ban { term: BanTerm::Permanent, .. } => (EnforcementKind::Ban, Some(BanTerm::Permanent), None),
+            Order::Ban { term: BanTerm::Permanent, .. } => {
+                (EnforcementKind::Ban, Some(BanTerm::Permanent), None)
+            }
             Order::Ban { term, until } => {
-                let until = future(until.ok_or_else(|| Error::invalid("until", "is required for this term"))?)?;
+                let until =
+                    future(until.ok_or_else(|| Error::invalid("until", "is required for this term"))?)?;
                 let short = until - now <= SHORT_TERM_MAX_SECS;
                 if short != (term == BanTerm::Short) {
                     return Err(Error::invalid(
@@ -215,7 +220,13 @@ impl Order {
 
 impl Platform {
     /// Staff order an action against a mini program. A ban needs a released mini program.
-    pub async fn enforce(&self, staff: &Developer, appid: &str, order: Order, reason: &str) -> Result<EnforcementAction> {
+    pub async fn enforce(
+        &self,
+        staff: &Developer,
+        appid: &str,
+        order: Order,
+        reason: &str,
+    ) -> Result<EnforcementAction> {
         ensure_staff(staff)?;
         let app = self.app_by_appid(appid).await?;
         self.record_enforcement(staff, &app, order, reason, None).await
@@ -276,7 +287,8 @@ impl Platform {
         until: Option<Timestamp>,
     ) -> Result<EnforcementAction> {
         ensure_staff(staff)?;
-        let rectification = self.store.enforcement_action(id).await?.ok_or(Error::NotFound("enforcement action"))?;
+        let rectification =
+            self.store.enforcement_action(id).await?.ok_or(Error::NotFound("enforcement action"))?;
         if !rectification.overdue(self.clock.now()) {
             return Err(Error::forbidden("only an open rectification past its deadline can become a ban"));
         }
@@ -313,8 +325,20 @@ impl Platform {
                 apps.insert(key, app);
             }
         }
-        let actions = actions.into_iter().map(|a| { let app = apps[&a.app].clone(); (a, app) }).collect();
-        let appeals = appeals.into_iter().map(|a| { let app = apps[&a.app].clone(); (a, app) }).collect();
+        let actions = actions
+            .into_iter()
+            .map(|a| {
+                let app = apps[&a.app].clone();
+                (a, app)
+            })
+            .collect();
+        let appeals = appeals
+            .into_iter()
+            .map(|a| {
+                let app = apps[&a.app].clone();
+                (a, app)
+            })
+            .collect();
         Ok((actions, appeals))
     }
 
@@ -340,7 +364,13 @@ impl Platform {
     }
 
     /// A member with the release role appeals an action against their mini program, once.
-    pub async fn appeal(&self, actor: &Developer, appid: &str, id: EnforcementId, text: &str) -> Result<Appeal> {
+    pub async fn appeal(
+        &self,
+        actor: &Developer,
+        appid: &str,
+        id: EnforcementId,
+        text: &str,
+    ) -> Result<Appeal> {
         let app = self.app_for_release(actor, appid).await?;
         let text = checked_text("text", text, APPEAL_MAX_CHARS)?;
         let action = self
@@ -364,7 +394,9 @@ impl Platform {
         let appeal = match self.store.insert_appeal(&appeal).await {
             Ok(appeal) => appeal,
             Err(StoreError::Refused(ALREADY_APPEALED)) => {
-                return Err(Error::forbidden("this record was already appealed; each record can be appealed once"))
+                return Err(Error::forbidden(
+                    "this record was already appealed; each record can be appealed once",
+                ))
             }
             Err(error) => return Err(error.into()),
         };
@@ -384,7 +416,8 @@ impl Platform {
         }
         let app = self.store.app_by_key(appeal.app).await?.ok_or(Error::NotFound("mini program"))?;
         let detail = format!("appeal #{id} {}", decision.as_str());
-        self.audit(Actor::Developer(staff.id), "enforcement.appeal_decided", app.appid.as_str(), &detail).await
+        self.audit(Actor::Developer(staff.id), "enforcement.appeal_decided", app.appid.as_str(), &detail)
+            .await
     }
 
     /// The ban in force on the mini program, if any.

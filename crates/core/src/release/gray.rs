@@ -82,7 +82,10 @@ mod tests {
                 for low in 0..=100 {
                     if gets_new_version(rule(low), who) {
                         for high in low..=100 {
-                            assert!(gets_new_version(rule(high), who), "{user} dropped at {high}% after {low}%");
+                            assert!(
+                                gets_new_version(rule(high), who),
+                                "{user} dropped at {high}% after {low}%"
+                            );
                         }
                     }
                 }

@@ -122,7 +122,9 @@ pub enum ReleaseError {
     NoLiveVersion,
     #[error("no approved version that is not released yet")]
     NoGrayCandidate,
-    #[error("the gray percentage must be 0–100, and 0 needs support_debuger_first or support_experiencer_first")]
+    #[error(
+        "the gray percentage must be 0–100, and 0 needs support_debuger_first or support_experiencer_first"
+    )]
     InvalidPercentage,
     #[error("the gray percentage must be higher than the current {0}%")]
     PercentageMustRise(i64),
@@ -361,7 +363,8 @@ impl Platform {
             }
             Some(plan) => {
                 let raised = GrayPlan { rule, updated_at: now, ..plan.clone() };
-                if rule.percentage < 100 && !self.store.raise_gray_plan(&raised, plan.rule.percentage).await? {
+                if rule.percentage < 100 && !self.store.raise_gray_plan(&raised, plan.rule.percentage).await?
+                {
                     return Err(ReleaseError::PercentageMustRise(plan.rule.percentage));
                 }
                 raised
@@ -475,7 +478,12 @@ impl Platform {
 
     /// `POST /wxa/change_visitstatus`: `close` pauses the service (nobody can open the mini
     /// program), `open` resumes it. Needs a live version and no ban in force.
-    pub async fn change_visit_status(&self, app: &App, action: &str, actor: Actor) -> Result<(), ReleaseError> {
+    pub async fn change_visit_status(
+        &self,
+        app: &App,
+        action: &str,
+        actor: Actor,
+    ) -> Result<(), ReleaseError> {
         let paused = match action {
             "open" => false,
             "close" => true,
@@ -495,7 +503,12 @@ impl Platform {
     }
 
     /// `POST /wxa/changewxasearchstatus`: 0 searchable, 1 hidden from the directory.
-    pub async fn change_search_status(&self, app: &App, status: i64, actor: Actor) -> Result<(), ReleaseError> {
+    pub async fn change_search_status(
+        &self,
+        app: &App,
+        status: i64,
+        actor: Actor,
+    ) -> Result<(), ReleaseError> {
         let hidden = match status {
             0 => false,
             1 => true,
@@ -516,7 +529,9 @@ impl Platform {
     pub async fn version_info(&self, app: &App) -> Result<VersionInfo> {
         let trial = self.store.trial_version(app.key).await?;
         let live = self.store.live_release(app.key).await?;
-        let describe = |at: Timestamp, v: &DevelopVersion| (at, v.user_version.as_str().to_owned(), v.description.clone());
+        let describe = |at: Timestamp, v: &DevelopVersion| {
+            (at, v.user_version.as_str().to_owned(), v.description.clone())
+        };
         Ok(VersionInfo {
             trial: trial.map(|t| describe(t.chosen_at, &t.version)),
             release: live.map(|r| describe(r.released_at, &r.version)),

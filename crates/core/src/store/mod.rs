@@ -46,9 +46,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::{
-        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
-        PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
-        ReleaseStore, EnforcementStore,
+        AccountStore, AppStore, CodeStore, EnforcementStore, HostStore, IdentityStore, JobStore, LinkStore,
+        PlatformStore, PrivacyStore, PushStore, QuotaStore, ReleaseStore, ReviewStore, Store, TokenStore,
+        VersionStore,
     };
 }
 

@@ -55,10 +55,21 @@ pub trait ReleaseStore: Send + Sync {
     /// `from_percentage`; `false` otherwise.
     async fn raise_gray_plan(&self, plan: &GrayPlan, from_percentage: i64) -> StoreResult<bool>;
     /// Ends a running plan with `status`; `false` when it was not running.
-    async fn end_gray_plan(&self, app: AppKey, plan: i64, status: GrayStatus, at: Timestamp) -> StoreResult<bool>;
+    async fn end_gray_plan(
+        &self,
+        app: AppKey,
+        plan: i64,
+        status: GrayStatus,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
 
     async fn release_settings(&self, app: AppKey) -> StoreResult<ReleaseSettings>;
-    async fn put_release_settings(&self, app: AppKey, settings: &ReleaseSettings, at: Timestamp) -> StoreResult<()>;
+    async fn put_release_settings(
+        &self,
+        app: AppKey,
+        settings: &ReleaseSettings,
+        at: Timestamp,
+    ) -> StoreResult<()>;
 
     /// The public directory: released, running, searchable mini programs under no ban in force
     /// at `now`, whose name key contains `name_key` (empty matches all), by name.
@@ -77,7 +88,11 @@ pub trait EnforcementStore: Send + Sync {
     ) -> StoreResult<EnforcementAction>;
     async fn enforcement_action(&self, id: EnforcementId) -> StoreResult<Option<EnforcementAction>>;
     /// Actions against one app (or all apps), newest first.
-    async fn enforcement_actions(&self, app: Option<AppKey>, limit: i64) -> StoreResult<Vec<EnforcementAction>>;
+    async fn enforcement_actions(
+        &self,
+        app: Option<AppKey>,
+        limit: i64,
+    ) -> StoreResult<Vec<EnforcementAction>>;
     /// Lifts an action not lifted yet; `false` otherwise.
     async fn lift_enforcement(&self, id: EnforcementId, by: DeveloperId, at: Timestamp) -> StoreResult<bool>;
 

@@ -50,7 +50,10 @@ pub async fn list(
     let actions = actions
         .iter()
         .map(|(action, app)| {
-            let appeal = appeals.iter().find(|(a, _)| a.action == action.id).map(|(a, _)| (a.text.as_str(), a.decision));
+            let appeal = appeals
+                .iter()
+                .find(|(a, _)| a.action == action.id)
+                .map(|(a, _)| (a.text.as_str(), a.decision));
             (RecordView::new(action, appeal, now), app.name.as_str().to_owned(), app.appid.to_string())
         })
         .collect();
@@ -93,7 +96,9 @@ pub struct OrderForm {
 fn until_of(text: &str) -> Result<Option<i64>, Error> {
     match text.trim() {
         "" => Ok(None),
-        date => parse_utc_date(date).map(Some).ok_or_else(|| Error::invalid("until", "must be a date like 2026-12-31")),
+        date => parse_utc_date(date)
+            .map(Some)
+            .ok_or_else(|| Error::invalid("until", "must be a date like 2026-12-31")),
     }
 }
 
@@ -107,7 +112,9 @@ pub async fn order(State(state): State<AppState>, posted: Posted<Operator, Order
     let until = until_of(&form.until)?;
     let order = match form.kind.as_str() {
         "restrict" => Order::RestrictRelease { until },
-        "rectify" => Order::Rectify { deadline: until.ok_or_else(|| Error::invalid("until", "is the deadline: required"))? },
+        "rectify" => Order::Rectify {
+            deadline: until.ok_or_else(|| Error::invalid("until", "is the deadline: required"))?,
+        },
         kind => Order::Ban {
             term: ban_term(kind).ok_or_else(|| Error::invalid("kind", "is not an action staff can order"))?,
             until,
@@ -117,7 +124,11 @@ pub async fn order(State(state): State<AppState>, posted: Posted<Operator, Order
     Ok(see_other("/admin/enforcement?notice=enforcement-ordered", posted.htmx))
 }
 
-pub async fn lift(State(state): State<AppState>, Path(id): Path<i64>, posted: Posted<Operator, NoFields>) -> PageResult {
+pub async fn lift(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<Operator, NoFields>,
+) -> PageResult {
     let Operator(signed_in) = &posted.auth;
     state.platform.lift_enforcement(&signed_in.developer, EnforcementId(id)).await?;
     Ok(see_other("/admin/enforcement?notice=enforcement-lifted", posted.htmx))

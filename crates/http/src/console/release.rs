@@ -72,12 +72,8 @@ async fn release_page(state: &AppState, signed_in: &SignedIn, appid: &str) -> Re
     });
     let releases = platform.releases(&app).await?;
     let live_id = releases.iter().find(|r| r.reverted_at.is_none()).map(|r| r.id);
-    let history = platform
-        .release_history(&app)
-        .await?
-        .into_iter()
-        .map(|v| (v.app_version, v.user_version))
-        .collect();
+    let history =
+        platform.release_history(&app).await?.into_iter().map(|v| (v.app_version, v.user_version)).collect();
     let gray = platform.gray_plan(&app).await?.map(|plan| GrayView {
         status: match plan.status {
             GrayStatus::Running => "Running",
@@ -144,7 +140,12 @@ pub struct ReleaseForm {
     app_version: String,
 }
 
-async fn apply(state: &AppState, app: &App, actor: Actor, form: &ReleaseForm) -> Result<&'static str, ReleaseError> {
+async fn apply(
+    state: &AppState,
+    app: &App,
+    actor: Actor,
+    form: &ReleaseForm,
+) -> Result<&'static str, ReleaseError> {
     let platform = &state.platform;
     match form.action.as_str() {
         "release" => platform.release(app, actor).await.map(|_| "released"),
@@ -182,7 +183,9 @@ pub async fn act(
     let app = state.platform.app_for_release(&signed_in.developer, &appid).await?;
     match apply(&state, &app, Actor::Developer(signed_in.developer.id), &posted.form).await {
         Ok(notice) => Ok(see_other(&format!("/console/apps/{appid}/release?notice={notice}"), posted.htmx)),
-        Err(ReleaseError::Platform(message)) => Err(Error::Store(miniplat_core::error::StoreError::Backend(message)).into()),
+        Err(ReleaseError::Platform(message)) => {
+            Err(Error::Store(miniplat_core::error::StoreError::Backend(message)).into())
+        }
         Err(refusal) => {
             let mut view = release_page(&state, signed_in, &appid).await?;
             let code = refusal.errcode();

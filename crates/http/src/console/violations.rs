@@ -5,7 +5,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use miniplat_core::apps::MemberRole;
-use miniplat_core::release::enforcement::{AppealDecision, EnforcementAction, EnforcementId, EnforcementKind};
+use miniplat_core::release::enforcement::{
+    AppealDecision, EnforcementAction, EnforcementId, EnforcementKind,
+};
 use miniplat_core::Error;
 use serde::Deserialize;
 
@@ -86,7 +88,11 @@ struct ViolationsPage {
     records: Vec<RecordView>,
 }
 
-async fn violations_page(state: &AppState, signed_in: &SignedIn, appid: &str) -> Result<ViolationsPage, Error> {
+async fn violations_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    appid: &str,
+) -> Result<ViolationsPage, Error> {
     let (app, role, records) = state.platform.violations(&signed_in.developer, appid).await?;
     let now = state.platform.clock.now();
     Ok(ViolationsPage {
@@ -128,7 +134,8 @@ pub async fn appeal(
     posted: Posted<SignedIn, AppealForm>,
 ) -> PageResult {
     let signed_in = &posted.auth;
-    let filed = state.platform.appeal(&signed_in.developer, &appid, EnforcementId(id), &posted.form.text).await;
+    let filed =
+        state.platform.appeal(&signed_in.developer, &appid, EnforcementId(id), &posted.form.text).await;
     match filed {
         Ok(_) => Ok(see_other(&format!("/console/apps/{appid}/violations?notice=appeal-sent"), posted.htmx)),
         Err(error @ Error::Invalid { .. }) => {

@@ -108,7 +108,11 @@ pub async fn open(
 }
 
 /// `GET /mini-programs/{appid}/icon`: the icon of a mini program that is open.
-pub async fn icon(State(state): State<AppState>, headers: HeaderMap, Path(appid): Path<String>) -> PageResult {
+pub async fn icon(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(appid): Path<String>,
+) -> PageResult {
     let app = state.platform.app_by_appid(&appid).await.map_err(|_| PageError::NotFound)?;
     let (viewer, _) = viewer(&headers, &state).await?;
     if state.platform.access_to(&app, EnvVersion::Release, &viewer).await? != Access::Open {

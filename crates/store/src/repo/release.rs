@@ -57,7 +57,13 @@ fn plan(row: &Row) -> StoreResult<GrayPlan> {
     })
 }
 
-fn end_gray(c: &mut dyn Conn, app: AppKey, plan: i64, status: GrayStatus, at: Timestamp) -> StoreResult<bool> {
+fn end_gray(
+    c: &mut dyn Conn,
+    app: AppKey,
+    plan: i64,
+    status: GrayStatus,
+    at: Timestamp,
+) -> StoreResult<bool> {
     Ok(c.exec(
         "UPDATE gray_release_plans SET status = ?, updated_at = ? WHERE app_id = ? AND id = ? AND status = ?",
         params![status.as_str(), at, app.0, plan, GrayStatus::Running.as_str()],
@@ -65,7 +71,8 @@ fn end_gray(c: &mut dyn Conn, app: AppKey, plan: i64, status: GrayStatus, at: Ti
 }
 
 /// The condition for a ban in force at `?` (the parameter) on the app aliased `a`.
-const BAN_IN_FORCE: &str = "EXISTS (SELECT 1 FROM enforcement_actions e WHERE e.app_id = a.id AND e.kind = 'ban' \
+const BAN_IN_FORCE: &str =
+    "EXISTS (SELECT 1 FROM enforcement_actions e WHERE e.app_id = a.id AND e.kind = 'ban' \
      AND e.lifted_at IS NULL AND e.resolved_by_action IS NULL AND (e.ends_at IS NULL OR e.ends_at > ?))";
 
 /// Escapes `LIKE` wildcards so a query matches literally (with `ESCAPE '\'`).
@@ -88,11 +95,15 @@ impl ReleaseStore for SqlStore {
         self.write(move |c| {
             reference_package(c, &r.version.package_sha256, r.released_at)?;
             let next = c
-                .query_one("SELECT COALESCE(MAX(app_version), 0) + 1 FROM releases WHERE app_id = ?", params![r.app.0])?
+                .query_one(
+                    "SELECT COALESCE(MAX(app_version), 0) + 1 FROM releases WHERE app_id = ?",
+                    params![r.app.0],
+                )?
                 .int(0);
             let mut values = params![r.version.id, r.app.0].to_vec();
             values.extend(version_params(&r.version));
-            values.extend(params![next, r.review.0, r.released_at, r.released_by.map(|d| d.0)].iter().cloned());
+            values
+                .extend(params![next, r.review.0, r.released_at, r.released_by.map(|d| d.0)].iter().cloned());
             let sql = format!(
                 "INSERT INTO releases (source_version_id, app_id, {VERSION_COLUMNS}, app_version, review_id, \
                  released_at, released_by) VALUES ({}) RETURNING id",
@@ -134,7 +145,13 @@ impl ReleaseStore for SqlStore {
         .await
     }
 
-    async fn revert_releases(&self, app: AppKey, expected_live: i64, to: i64, at: Timestamp) -> StoreResult<bool> {
+    async fn revert_releases(
+        &self,
+        app: AppKey,
+        expected_live: i64,
+        to: i64,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
         self.write(move |c| {
             let live = c.query_opt(
                 "SELECT id FROM releases WHERE app_id = ? AND reverted_at IS NULL ORDER BY id DESC LIMIT 1",
@@ -155,7 +172,9 @@ impl ReleaseStore for SqlStore {
     async fn gray_plan(&self, app: AppKey) -> StoreResult<Option<GrayPlan>> {
         self.read(move |c| {
             c.query_opt(
-                &format!("SELECT {PLAN_COLUMNS} FROM gray_release_plans WHERE app_id = ? ORDER BY id DESC LIMIT 1"),
+                &format!(
+                    "SELECT {PLAN_COLUMNS} FROM gray_release_plans WHERE app_id = ? ORDER BY id DESC LIMIT 1"
+                ),
                 params![app.0],
             )?
             .as_ref()
@@ -212,7 +231,13 @@ impl ReleaseStore for SqlStore {
         .await
     }
 
-    async fn end_gray_plan(&self, app: AppKey, plan: i64, status: GrayStatus, at: Timestamp) -> StoreResult<bool> {
+    async fn end_gray_plan(
+        &self,
+        app: AppKey,
+        plan: i64,
+        status: GrayStatus,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
         self.write(move |c| end_gray(c, app, plan, status, at)).await
     }
 
@@ -259,7 +284,8 @@ impl ReleaseStore for SqlStore {
     }
 }
 
-const ACTION_COLUMNS: &str = "id, app_id, kind, term, reason, ends_at, created_by, created_at, lifted_at, lifted_by, \
+const ACTION_COLUMNS: &str =
+    "id, app_id, kind, term, reason, ends_at, created_by, created_at, lifted_at, lifted_by, \
      resolved_by_action";
 
 fn action(row: &Row) -> StoreResult<EnforcementAction> {
@@ -269,9 +295,7 @@ fn action(row: &Row) -> StoreResult<EnforcementAction> {
         id: EnforcementId(row.int(0)),
         app: AppKey(row.int(1)),
         kind: EnforcementKind::parse(&kind).ok_or_else(|| corrupt("enforcement kind", &kind))?,
-        term: term
-            .map(|term| BanTerm::parse(&term).ok_or_else(|| corrupt("ban term", &term)))
-            .transpose()?,
+        term: term.map(|term| BanTerm::parse(&term).ok_or_else(|| corrupt("ban term", &term))).transpose()?,
         reason: row.text(4),
         ends_at: row.opt_int(5),
         created_by: DeveloperId(row.int(6)),
@@ -350,19 +374,27 @@ impl EnforcementStore for SqlStore {
 
     async fn enforcement_action(&self, id: EnforcementId) -> StoreResult<Option<EnforcementAction>> {
         self.read(move |c| {
-            c.query_opt(&format!("SELECT {ACTION_COLUMNS} FROM enforcement_actions WHERE id = ?"), params![id.0])?
-                .as_ref()
-                .map(action)
-                .transpose()
+            c.query_opt(
+                &format!("SELECT {ACTION_COLUMNS} FROM enforcement_actions WHERE id = ?"),
+                params![id.0],
+            )?
+            .as_ref()
+            .map(action)
+            .transpose()
         })
         .await
     }
 
-    async fn enforcement_actions(&self, app: Option<AppKey>, limit: i64) -> StoreResult<Vec<EnforcementAction>> {
+    async fn enforcement_actions(
+        &self,
+        app: Option<AppKey>,
+        limit: i64,
+    ) -> StoreResult<Vec<EnforcementAction>> {
         self.read(move |c| {
             let (filter, mut values) = for_app(app);
             values.push(limit.into());
-            let sql = format!("SELECT {ACTION_COLUMNS} FROM enforcement_actions {filter} ORDER BY id DESC LIMIT ?");
+            let sql =
+                format!("SELECT {ACTION_COLUMNS} FROM enforcement_actions {filter} ORDER BY id DESC LIMIT ?");
             c.query(&sql, &values)?.iter().map(action).collect()
         })
         .await
@@ -385,7 +417,14 @@ impl EnforcementStore for SqlStore {
             let inserted = c.query_one(
                 "INSERT INTO appeals (action_id, app_id, text, submitted_by, submitted_at, decision) \
                  VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                params![a.action.0, a.app.0, a.text.as_str(), a.submitted_by.0, a.submitted_at, a.decision.as_str()],
+                params![
+                    a.action.0,
+                    a.app.0,
+                    a.text.as_str(),
+                    a.submitted_by.0,
+                    a.submitted_at,
+                    a.decision.as_str()
+                ],
             );
             match inserted {
                 Ok(row) => Ok(Appeal { id: row.int(0), ..a }),
