@@ -319,11 +319,11 @@ impl Platform {
         let actions = self.store.enforcement_actions(None, LIST_LIMIT).await?;
         let appeals = self.store.appeals(None, LIST_LIMIT).await?;
         let mut apps = std::collections::HashMap::new();
-        for key in actions.iter().map(|a| a.app).chain(appeals.iter().map(|a| a.app)) {
-            if !apps.contains_key(&key) {
-                let app = self.store.app_by_key(key).await?.ok_or(Error::NotFound("mini program"))?;
-                apps.insert(key, app);
-            }
+        let keys: std::collections::BTreeSet<AppKey> =
+            actions.iter().map(|a| a.app).chain(appeals.iter().map(|a| a.app)).collect();
+        for key in keys {
+            let app = self.store.app_by_key(key).await?.ok_or(Error::NotFound("mini program"))?;
+            apps.insert(key, app);
         }
         let actions = actions
             .into_iter()
