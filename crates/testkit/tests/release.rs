@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use miniplat_core::accounts::{Developer, EndUserId};
 use miniplat_core::apps::access::{Access, EnvVersion, Viewer};
-use miniplat_core::apps::versions::{DevelopVersion, TrialVersion, UploaderSlot, UserVersion};
+use miniplat_core::apps::versions::{DevelopVersion, TrialVersion, UploaderSlot, UserVersion, VersionFile};
 use miniplat_core::apps::{App, AppId, AppStatus, Invitation, Member, MemberRole};
 use miniplat_core::audit::Actor;
 use miniplat_core::email::Email;
@@ -53,7 +53,11 @@ impl Shop {
             package_sha256: format!("{:0>64}", user_version.replace('.', "")),
             zip_bytes: 10,
             packages: Vec::new(),
-            files: Vec::new(),
+            files: vec![VersionFile {
+                path: "pages/index/index.wxml".into(),
+                size: 10,
+                sha256: "ab".repeat(32),
+            }],
             report: json!({}),
             created_at: now,
         };
@@ -660,6 +664,43 @@ async fn staff_ban_from_the_admin_page_and_developers_appeal_from_the_console() 
         assert_eq!(decided.status, StatusCode::SEE_OTHER);
         assert_eq!(shop.access(&app, &Viewer::Anonymous).await, Access::Open);
         assert!(owner.get(&violations).await.text().contains("accepted: the action was lifted"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn codes_and_links_reach_the_released_version() {
+    for_each_backend(|app| async move {
+        let shop = Shop::new(&app, "dev@example.com", "Linked Shop").await;
+        let link = json!({"path": "pages/index/index", "env_version": "release", "expire_type": 1, "expire_interval": 1});
+        assert_errcode(&shop.post(&app, "/wxa/generate_urllink", link.clone()).await, 85079);
+        let code = json!({"scene": "a", "page": "pages/index/index"});
+        let unreleased = app
+            .json(axum::http::Method::POST, &format!("/wxa/getwxacodeunlimit?access_token={}", shop.token), Some(code.clone()), None)
+            .await;
+        assert_errcode(&unreleased.json(), 41030);
+
+        shop.approve(&app, "1.0.0").await;
+        assert_errcode(&shop.post(&app, "/wxa/release", json!({})).await, 0);
+        let image = app
+            .json(axum::http::Method::POST, &format!("/wxa/getwxacodeunlimit?access_token={}", shop.token), Some(code), None)
+            .await;
+        assert_eq!(image.header("content-type"), Some("image/jpeg"), "a page of the live version");
+        let missing = json!({"scene": "a", "page": "pages/missing/missing"});
+        let refused = app
+            .json(axum::http::Method::POST, &format!("/wxa/getwxacodeunlimit?access_token={}", shop.token), Some(missing), None)
+            .await;
+        assert_errcode(&refused.json(), 41030);
+
+        let generated = shop.post(&app, "/wxa/generate_urllink", link).await;
+        let url_link = generated["url_link"].as_str().unwrap_or_else(|| panic!("{generated}")).to_owned();
+        let opened = app.get(miniplat_testkit::path_of(&url_link)).await.text();
+        assert!(opened.contains("Linked Shop") && opened.contains("You may open this version"), "{opened}");
+        let (staff, _) = app.operator("staff@example.com").await;
+        let ban = Order::Ban { term: BanTerm::Permanent, until: None };
+        app.platform().enforce(&staff, &shop.appid, ban, "fraud").await.unwrap();
+        let opened = app.get(miniplat_testkit::path_of(&url_link)).await.text();
+        assert!(opened.contains("banned by the platform") && !opened.contains("Linked Shop"), "{opened}");
     })
     .await;
 }

@@ -579,6 +579,14 @@ impl Platform {
         })
     }
 
+    /// Whether `page` (`pages/index/index`; empty for the home page) is a page of the live
+    /// version: what `getwxacodeunlimit`'s `check_path` asks.
+    pub async fn is_live_page(&self, app: AppKey, page: &str) -> Result<bool> {
+        let Some(live) = self.store.live_release(app).await? else { return Ok(false) };
+        let template = format!("{page}.wxml");
+        Ok(page.is_empty() || live.version.files.iter().any(|file| file.path == template))
+    }
+
     /// The public directory (clause 4.12): released, running, searchable mini programs under
     /// no ban, whose name contains `query` (compared as names are: case and width folded).
     pub async fn directory(&self, query: &str) -> Result<Vec<App>> {
