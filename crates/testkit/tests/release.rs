@@ -21,6 +21,8 @@ const DAY: i64 = 86_400;
 /// A developer's mini program with an access token.
 struct Shop {
     owner: Developer,
+    /// The owner's all-scopes API key.
+    key: String,
     appid: String,
     token: String,
 }
@@ -30,7 +32,7 @@ impl Shop {
         let (owner, key) = app.developer(email).await;
         let (appid, secret) = app.app(&key, name).await;
         let token = app.access_token(&appid, &secret).await;
-        Self { owner, appid, token }
+        Self { owner, key, appid, token }
     }
 
     async fn record(&self, app: &TestApp) -> App {
@@ -701,6 +703,30 @@ async fn codes_and_links_reach_the_released_version() {
         app.platform().enforce(&staff, &shop.appid, ban, "fraud").await.unwrap();
         let opened = app.get(miniplat_testkit::path_of(&url_link)).await.text();
         assert!(opened.contains("banned by the platform") && !opened.contains("Linked Shop"), "{opened}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_platform_api_releases_for_release_members() {
+    for_each_backend(|app| async move {
+        let shop = Shop::new(&app, "dev@example.com", "Api Release").await;
+        let path = format!("/api/v1/apps/{}/release", shop.appid);
+        let none = app.json(axum::http::Method::POST, &path, None, Some(&shop.key)).await;
+        assert_eq!(none.status, StatusCode::FORBIDDEN, "{}", none.text());
+        assert!(none.text().contains("no approved version"), "{}", none.text());
+        shop.approve(&app, "1.0.0").await;
+        let (analyst, analyst_key) = app.developer("analyst@example.com").await;
+        let _ = analyst;
+        let stranger = app.json(axum::http::Method::POST, &path, None, Some(&analyst_key)).await;
+        assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+        let released = app.json(axum::http::Method::POST, &path, None, Some(&shop.key)).await;
+        assert_eq!(released.status, StatusCode::CREATED, "{}", released.text());
+        let body = released.json();
+        assert_eq!((body["app_version"].as_i64(), body["user_version"].as_str()), (Some(1), Some("1.0.0")));
+        let again = app.json(axum::http::Method::POST, &path, None, Some(&shop.key)).await;
+        assert_eq!(again.status, StatusCode::FORBIDDEN);
+        assert!(again.text().contains("already released"));
     })
     .await;
 }
