@@ -84,6 +84,15 @@ pub struct Secret {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ReleasedVersion {
+    pub appid: String,
+    pub app_version: i64,
+    pub user_version: String,
+    pub description: String,
+    pub released_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct CreatedDeveloper {
     pub developer_id: i64,
     pub email: String,
@@ -289,6 +298,11 @@ impl Client {
 
     pub async fn revoke_tokens(&self, appid: &str) -> Result<u64, ClientError> {
         Ok(self.call::<Revoked>(Method::POST, &format!("/apps/{appid}/tokens/revoke"), None).await?.revoked)
+    }
+
+    /// Releases the approved version (the Operator role).
+    pub async fn release(&self, appid: &str) -> Result<ReleasedVersion, ClientError> {
+        self.call(Method::POST, &format!("/apps/{appid}/release"), None).await
     }
 
     /// The trial version's QR code (home page).

@@ -58,6 +58,17 @@ pub fn month_of(at: Timestamp) -> i64 {
     i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1
 }
 
+/// Midnight UTC starting the day `YYYY-MM-DD` (dates people type in forms).
+pub fn parse_utc_date(text: &str) -> Option<Timestamp> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let month = time::Month::try_from(month).ok()?;
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
+}
+
 /// `2026-11-29 23:03 UTC`, for people.
 pub fn format_utc(at: Timestamp) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
@@ -65,4 +76,18 @@ pub fn format_utc(at: Timestamp) -> String {
         .ok()
         .and_then(|d| d.format(&format).ok())
         .unwrap_or_else(|| at.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_to_midnight_utc() {
+        assert_eq!(parse_utc_date("1970-01-02"), Some(86_400));
+        assert_eq!(parse_utc_date(" 2026-12-01 ").map(format_utc).as_deref(), Some("2026-12-01 00:00 UTC"));
+        for bad in ["", "2026-13-01", "2026-02-30", "tomorrow", "2026-1"] {
+            assert_eq!(parse_utc_date(bad), None, "{bad}");
+        }
+    }
 }

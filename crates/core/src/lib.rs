@@ -23,6 +23,7 @@ pub mod platform;
 pub mod privacy;
 pub mod push;
 pub mod quota;
+pub mod release;
 pub mod review;
 pub mod reviewing;
 pub mod store;

@@ -42,6 +42,8 @@ pub struct Platform {
     pub(crate) stable_token_key: [u8; 32],
     /// Derives testers' `userstr`s.
     pub(crate) tester_key: [u8; 32],
+    /// Buckets users of a gray release.
+    pub(crate) gray_key: [u8; 32],
     /// Derive openids and unionids.
     pub(crate) identity_keys: IdentityKeys,
     /// Seal session keys; derive user encrypt keys.
@@ -74,6 +76,7 @@ impl Platform {
             push_sealer: master_key.sealer("push-config"),
             stable_token_key: master_key.derive("stable-access-token"),
             tester_key: master_key.derive("tester-userstr"),
+            gray_key: master_key.derive("gray-release-bucket"),
             identity_keys: IdentityKeys {
                 openid: master_key.derive("openid"),
                 unionid: master_key.derive("unionid"),

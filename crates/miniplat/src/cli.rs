@@ -171,6 +171,8 @@ pub enum AppCommand {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Release the approved version (needs the Operator role in the mini program).
+    Release { appid: String },
     /// AppSecret commands.
     Secret {
         #[command(subcommand)]
@@ -394,6 +396,14 @@ async fn app(client: Client, command: AppCommand, json_output: bool) -> anyhow::
             print(json_output, &serde_json::to_value(&list)?, &text);
         }
         AppCommand::Preview { appid, output } => preview(&client, &appid, output, json_output).await?,
+        AppCommand::Release { appid } => {
+            let released = client.release(&appid).await?;
+            let text = format!(
+                "Released {} as version {} of {} ({}).",
+                released.user_version, released.app_version, released.appid, released.description
+            );
+            print(json_output, &serde_json::to_value(&released)?, &text);
+        }
         AppCommand::Secret { command: SecretCommand::Reset { appid } } => {
             let secret = client.reset_secret(&appid).await?;
             let text = format!("New AppSecret for {} (shown once): {}", secret.appid, secret.secret);

@@ -18,6 +18,7 @@ const SQLITE: &[(i64, &str)] = &[
     (9, include_str!("../migrations/sqlite/0009_reviews.sql")),
     (11, include_str!("../migrations/sqlite/0011_content_domains.sql")),
     (13, include_str!("../migrations/sqlite/0013_human_review.sql")),
+    (14, include_str!("../migrations/sqlite/0014_releases.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -31,6 +32,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (9, include_str!("../migrations/postgres/0009_reviews.sql")),
     (11, include_str!("../migrations/postgres/0011_content_domains.sql")),
     (13, include_str!("../migrations/postgres/0013_human_review.sql")),
+    (14, include_str!("../migrations/postgres/0014_releases.sql")),
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction; returns how many ran.

@@ -155,6 +155,8 @@ impl Platform {
             Access::Open => Ok(app),
             Access::NotReleased => Err(Error::forbidden("the mini program has no released version")),
             Access::NoTrialVersion => Err(Error::forbidden("the mini program has no trial version")),
+            Access::Paused => Err(Error::forbidden("the mini program's service is paused")),
+            Access::Banned => Err(Error::forbidden("the mini program is banned")),
             Access::NotPermitted => {
                 Err(Error::forbidden("this version of the mini program is not open to the user"))
             }

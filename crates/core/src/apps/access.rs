@@ -51,15 +51,30 @@ pub enum Access {
     NoTrialVersion,
     /// Only members (and, for the trial version, testers) may open it.
     NotPermitted,
+    /// The developer paused the service (`change_visitstatus` close).
+    Paused,
+    /// Platform staff banned the released mini program (clause 2.5).
+    Banned,
 }
 
 impl Platform {
-    /// Decides whether `viewer` may open `version` of `app`. Permission is checked before the
+    /// Decides whether `viewer` may open `version` of `app`. A released version is open to
+    /// everyone unless paused or banned ([`Platform::served_version`] says which version each
+    /// viewer gets during a gray release). Permission is checked before the
     /// version's existence, so outsiders learn nothing about unreleased work.
     pub async fn access_to(&self, app: &App, version: EnvVersion, viewer: &Viewer) -> Result<Access> {
         match version {
-            // Releases arrive with review and release; until then nothing is released.
-            EnvVersion::Release => Ok(Access::NotReleased),
+            EnvVersion::Release => {
+                if self.store.live_release(app.key).await?.is_none() {
+                    Ok(Access::NotReleased)
+                } else if self.ban_in_force(app).await?.is_some() {
+                    Ok(Access::Banned)
+                } else if self.store.release_settings(app.key).await?.visit_paused {
+                    Ok(Access::Paused)
+                } else {
+                    Ok(Access::Open)
+                }
+            }
             EnvVersion::Develop => {
                 Ok(if self.is_member(app, viewer).await? { Access::Open } else { Access::NotPermitted })
             }

@@ -65,22 +65,26 @@ impl From<AppId> for String {
 #[serde(transparent)]
 pub struct AppKey(pub i64);
 
-/// Release state of a mini program. Later lifecycle states join as release review lands.
+/// Release state of a mini program. Pausing, bans and rollbacks are told by the release
+/// module (`crate::release`); this says whether a version was ever released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppStatus {
     /// Not released: invisible to everyone but its members (clause 2.3).
     Unreleased,
+    /// A version was released (set by the first release).
+    Released,
 }
 
 impl AppStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unreleased => "unreleased",
+            Self::Released => "released",
         }
     }
     pub fn parse(text: &str) -> Option<Self> {
-        (text == "unreleased").then_some(Self::Unreleased)
+        [Self::Unreleased, Self::Released].into_iter().find(|status| status.as_str() == text)
     }
 }
 

@@ -43,7 +43,7 @@ impl AppName {
     }
 }
 
-fn comparison_key(display: &str) -> String {
+pub(crate) fn comparison_key(display: &str) -> String {
     let folded: String = display.nfkc().collect::<String>().to_lowercase();
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }

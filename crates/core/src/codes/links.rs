@@ -191,8 +191,7 @@ impl Platform {
     pub async fn generate_link(&self, app: AppKey, request: LinkRequest) -> Result<(Link, String), WxError> {
         let now = self.clock.now();
         self.link_rate.charge(app, now, self.config.link_generations_per_second)?;
-        if request.env == EnvVersion::Release {
-            // Releases arrive with review and release; until then only trial and develop work.
+        if request.env == EnvVersion::Release && self.store.live_release(app).await?.is_none() {
             return Err(WxError::no_released_version());
         }
         let expire_at = match request.expiry {

@@ -180,7 +180,7 @@ impl Platform {
     /// Makes (or finds) the code for `target` and renders it. Limited kinds count towards the
     /// app's lifetime cap (45029) on every call, as WeChat counts calls, not distinct codes.
     /// Unlimited codes may use at most `unlimited_code_pages` distinct pages (41030): the cap
-    /// of `check_path: false`, the only way to get one until releases exist.
+    /// of `check_path: false`, which allows pages the live version does not have.
     pub async fn create_code(
         &self,
         app: AppKey,

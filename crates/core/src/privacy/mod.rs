@@ -322,7 +322,8 @@ impl Platform {
             PolicyKind::Development => EnvVersion::Trial,
         };
         let visible = match self.access_to(&app, env, viewer).await? {
-            Access::Open | Access::NoTrialVersion => true,
+            // A released guide stays readable while the service is paused or banned.
+            Access::Open | Access::NoTrialVersion | Access::Paused | Access::Banned => true,
             Access::NotReleased => match viewer {
                 Viewer::Developer(id) => self.store.member_role(app.key, *id).await?.is_some(),
                 Viewer::EndUser(_) | Viewer::Anonymous => false,

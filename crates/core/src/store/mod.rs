@@ -18,6 +18,7 @@ mod platform;
 mod privacy;
 mod push;
 mod quota;
+mod release;
 mod review;
 mod reviewing;
 mod tokens;
@@ -35,6 +36,10 @@ pub use platform::PlatformStore;
 pub use privacy::PrivacyStore;
 pub use push::PushStore;
 pub use quota::QuotaStore;
+pub use release::{
+    EndGray, EnforcementStore, ReleaseStore, ALREADY_APPEALED, ALREADY_RELEASED, GRAY_PLAN_RUNNING,
+    RECTIFICATION_CLOSED,
+};
 pub use review::{ReviewStore, ReviewUpdate, REVIEW_IN_PROGRESS};
 pub use reviewing::{QueueFilter, ReviewingStore};
 pub use tokens::TokenStore;
@@ -68,6 +73,8 @@ pub trait Store:
     + ContentStore
     + DomainStore
     + ReviewingStore
+    + ReleaseStore
+    + EnforcementStore
 {
 }
 
@@ -88,7 +95,9 @@ impl<
             + ReviewStore
             + ContentStore
             + DomainStore
-            + ReviewingStore,
+            + ReviewingStore
+            + ReleaseStore
+            + EnforcementStore,
     > Store for T
 {
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, admin, apps, codes, hosts, push, upload_keys, versions};
+use super::{account, admin, apps, codes, hosts, push, release, upload_keys, versions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ use super::{account, admin, apps, codes, hosts, push, upload_keys, versions};
         upload_keys::create_upload_key, upload_keys::list_upload_keys, upload_keys::revoke_upload_key,
         codes::trial_qrcode,
         push::show_push, push::put_push, push::delete_push, push::test_push, push::list_deliveries,
+        release::release,
     ),
     modifiers(&BearerKeys),
     tags(
@@ -31,6 +32,7 @@ use super::{account, admin, apps, codes, hosts, push, upload_keys, versions};
         (name = "admin", description = "Operator functions (admin scope)"),
         (name = "versions", description = "Code packages: develop versions and the trial version"),
         (name = "push", description = "Push to the developer's server: configuration, test event, delivery log"),
+        (name = "release", description = "Releasing the approved version"),
     )
 )]
 pub struct ApiDoc;

@@ -36,6 +36,7 @@ impl AppRow {
 pub fn status_label(status: AppStatus) -> (&'static str, &'static str) {
     match status {
         AppStatus::Unreleased => ("Unreleased", "neutral"),
+        AppStatus::Released => ("Released", "success"),
     }
 }
 

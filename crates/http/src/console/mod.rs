@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod admin;
+mod admin_enforcement;
 mod admin_interfaces;
 mod admin_reviewers;
 mod admin_terms;
@@ -25,12 +26,14 @@ pub mod members;
 pub mod pages;
 mod privacy;
 mod push;
+mod release;
 mod review_desk;
 pub mod session;
 mod share;
 mod testers;
 mod upload_keys;
 mod versions;
+mod violations;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -72,6 +75,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/apps/{appid}/push/test", post(push::send_test))
         .route("/console/apps/{appid}/push/remove", post(push::remove))
         .route("/console/apps/{appid}/domains", get(domains::show).post(domains::save))
+        .route("/console/apps/{appid}/release", get(release::show).post(release::act))
+        .route("/console/apps/{appid}/violations", get(violations::show))
+        .route("/console/apps/{appid}/violations/{id}/appeal", post(violations::appeal))
         .route("/console/apps/{appid}/share", get(share::share))
         .route("/console/apps/{appid}/share/links", post(share::generate_link))
         .route("/console/apps/{appid}/share/links/{ticket}/revoke", post(share::revoke_link))
@@ -87,6 +93,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/developers/{id}/status", post(admin::set_status))
         .route("/admin/registration", get(admin::registration).post(admin::set_registration))
         .route("/admin/invitations", post(admin::invite))
+        .route("/admin/enforcement", get(admin_enforcement::list).post(admin_enforcement::order))
+        .route("/admin/enforcement/{id}/lift", post(admin_enforcement::lift))
+        .route("/admin/enforcement/{id}/escalate", post(admin_enforcement::escalate))
+        .route("/admin/appeals/{id}", post(admin_enforcement::decide_appeal))
         .route("/admin/interfaces", get(admin_interfaces::list))
         .route("/admin/interfaces/{id}", post(admin_interfaces::decide))
         .route("/admin/terms", get(admin_terms::list).post(admin_terms::add))

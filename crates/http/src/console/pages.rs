@@ -63,6 +63,7 @@ impl Chrome {
             items.push(("/admin/registration", "Registration", "admin-registration"));
             items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
             items.push(("/admin/terms", "Content terms", "admin-terms"));
+            items.push(("/admin/enforcement", "Enforcement", "admin-enforcement"));
             items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
             items.push(("/admin/reviewers", "Reviewers", "admin-reviewers"));
             items.push(("/review", "Review", "review"));
@@ -298,6 +299,17 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "term-added" => "The term was added; checks use it at once.",
         "term-removed" => "The term was removed.",
         "domains-saved" => "The domains were saved.",
+        "released" => "The version is live.",
+        "gray-released" => "The gray release was updated.",
+        "gray-reverted" => "The gray release was reverted; its users are back on the live version.",
+        "rolled-back" => "Rolled back: the chosen version is live again.",
+        "service-paused" => "The service is paused: nobody can open the mini program.",
+        "service-resumed" => "The service is running again.",
+        "search-changed" => "Search visibility was changed.",
+        "appeal-sent" => "Your appeal was sent; platform staff will decide.",
+        "enforcement-ordered" => "The action was recorded and is in force.",
+        "enforcement-lifted" => "The action was lifted.",
+        "appeal-decided" => "The appeal was decided.",
         _ => return None,
     })
 }

@@ -86,6 +86,11 @@ pub(crate) fn verdict(access: Access, env: EnvVersion) -> &'static str {
         }
         (Access::NotReleased, _) => "This mini program has not been released yet.",
         (Access::NoTrialVersion, _) => "This mini program has no trial version at the moment.",
+        (Access::Paused, _) => "This mini program's service is paused by its developer. Try again later.",
+        (Access::Banned, _) => {
+            "This mini program has been banned by the platform for violating the platform rules \
+             and cannot be opened."
+        }
         (Access::NotPermitted, EnvVersion::Trial) => {
             "Only members and testers of this mini program can open its trial version. \
              Sign in with the account the developer added as a tester."

@@ -7,6 +7,7 @@ mod accounts;
 mod cards;
 mod codes;
 mod developers;
+mod directory;
 mod guidelines;
 mod privacy;
 mod profile;
@@ -33,6 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/profile", get(profile::profile).post(profile::update))
         .route("/profile/avatar", get(profile::avatar))
         .route("/developers/{id}", get(developers::public_profile))
+        .route("/mini-programs", get(directory::list))
+        .route("/mini-programs/{appid}", get(directory::open))
+        .route("/mini-programs/{appid}/icon", get(directory::icon))
         .route("/s/{ticket}", get(codes::open_code))
         .route("/s/{ticket}/icon", get(codes::code_icon))
         .route("/l/{ticket}", get(codes::open_link))

@@ -13,6 +13,7 @@ mod login;
 mod privacy;
 mod qrcode;
 mod quota;
+mod release;
 mod testers;
 mod token;
 
@@ -51,6 +52,16 @@ pub fn router() -> Router<AppState> {
         .route("/wxa/generate_urllink", post(links::generate_urllink).get(require_post))
         .route("/wxa/queryscheme", post(links::query_scheme).get(require_post))
         .route("/wxa/query_urllink", post(links::query_urllink).get(require_post))
+        .route("/wxa/release", post(release::release).get(require_post))
+        .route("/wxa/grayrelease", post(release::gray_release).get(require_post))
+        .route("/wxa/getgrayreleaseplan", get(release::gray_release_plan))
+        .route("/wxa/revertgrayrelease", get(release::revert_gray_release))
+        .route("/wxa/revertcoderelease", get(release::revert_code_release))
+        .route("/wxa/change_visitstatus", post(release::change_visit_status).get(require_post))
+        .route("/wxa/getvisitstatus", post(release::visit_status).get(require_post))
+        .route("/wxa/getversioninfo", post(release::version_info).get(require_post))
+        .route("/wxa/changewxasearchstatus", post(release::change_search_status).get(require_post))
+        .route("/wxa/getwxasearchstatus", get(release::search_status))
         .route("/wxa/bind_tester", post(testers::bind_tester).get(require_post))
         .route("/wxa/unbind_tester", post(testers::unbind_tester).get(require_post))
         .route("/wxa/memberauth", post(testers::member_auth).get(require_post))

@@ -176,9 +176,9 @@ pub async fn get_wxa_code_unlimited(
         .ok_or_else(|| fail(WxError::invalid_page("page must have no leading slash and no query")))?;
     let env = env_version(body.env_version.as_deref()).map_err(fail)?;
     let check_path = body.check_path.as_ref().and_then(boolean).unwrap_or(true);
-    if check_path {
-        // check_path asks for a page of the released version; releases arrive with review and
-        // release, so until then no page passes.
+    if check_path
+        && !state.platform.is_live_page(caller.app, page.as_str()).await.map_err(|e| fail(e.into()))?
+    {
         return Err(fail(WxError::invalid_page(
             "page is not in the released version (set check_path false)",
         )));

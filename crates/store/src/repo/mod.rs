@@ -13,6 +13,7 @@ mod platform;
 mod privacy;
 mod push;
 mod quota;
+mod release;
 mod review;
 mod reviewing;
 mod tokens;

@@ -72,8 +72,9 @@ fn package_references(c: &mut dyn Conn, sha256: &str) -> StoreResult<i64> {
     let row = c.query_one(
         "SELECT (SELECT COUNT(*) FROM develop_versions WHERE package_sha256 = ?) \
               + (SELECT COUNT(*) FROM trial_versions WHERE package_sha256 = ?) \
-              + (SELECT COUNT(*) FROM reviews WHERE package_sha256 = ?)",
-        params![sha256, sha256, sha256],
+              + (SELECT COUNT(*) FROM reviews WHERE package_sha256 = ?) \
+              + (SELECT COUNT(*) FROM releases WHERE package_sha256 = ?)",
+        params![sha256, sha256, sha256, sha256],
     )?;
     Ok(row.int(0))
 }
