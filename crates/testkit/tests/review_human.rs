@@ -10,6 +10,7 @@ use axum::http::{header, Request, StatusCode};
 use miniplat_core::accounts::{Developer, PlatformRole};
 use miniplat_core::apps::AppId;
 use miniplat_core::apps::AppKey;
+use miniplat_core::audit::Actor;
 use miniplat_core::push::{PushFormat, PushMode, StoredPushConfig};
 use miniplat_core::review::{PreviewInfo, Review, ReviewId, ReviewState, Submission};
 use miniplat_core::reviewing::ReviewOrgId;
@@ -209,7 +210,11 @@ async fn a_reviewer_takes_the_next_review_reads_it_and_approves_then_sees_the_ch
         assert_ne!(again.status, StatusCode::SEE_OTHER, "a decided review stays decided");
         assert_eq!(shop.review(&app, first).await.state, ReviewState::Approved);
 
-        // The next version changes one page; staff see what changed since the approved one.
+        // Once released, the next version changes one page; staff see what changed since the
+        // live one.
+        let platform = app.platform();
+        let released = platform.store.app_by_key(shop.key).await.unwrap().unwrap();
+        platform.release(&released, Actor::System).await.expect("the approved version is released");
         let changed = "<view class=\"page\">\n  <text class=\"greeting\">{{greeting}}</text>\n  <button bindtap=\"onTap\">Tap me</button>\n</view>\n";
         let second = shop.queue(&app, package(Some(("pages/index/index.wxml", changed)))).await;
         let mut boss = signed_in(&app, "staff@example.com").await;

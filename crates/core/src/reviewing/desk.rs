@@ -21,8 +21,6 @@ const LIST_LIMIT: i64 = 200;
 /// Rejection limits: cited catalogue entries and screenshots.
 const CITED_MAX: usize = 10;
 const SCREENSHOTS_MAX: usize = 5;
-/// How far back the live version is looked for among the app's reviews.
-const HISTORY_LIMIT: i64 = 100;
 
 /// Someone at the review desk: staff (who see every review) and/or a reviewer (who sees the
 /// reviews assigned to them).
@@ -54,7 +52,7 @@ pub struct ReviewFolder {
     pub review: Review,
     pub assignment: Option<Assignment>,
     pub checks: Vec<CheckResult>,
-    /// The live version (today: the latest approved review before this one).
+    /// The review of the live release, if the mini program is released.
     pub live: Option<Review>,
     /// Files changed since the live version (every file when there is none).
     pub changes: Vec<ChangedFile>,
@@ -113,20 +111,19 @@ impl Platform {
         Ok((app, review, assignment))
     }
 
-    /// The version this one would replace: the latest approved review before it.
-    async fn live_review(&self, app: &App, review: &Review) -> Result<Option<Review>> {
-        let history = self.store.reviews(app.key, HISTORY_LIMIT).await?;
-        let Some(live) = history.iter().find(|r| r.id < review.id && r.state == ReviewState::Approved) else {
+    /// The version this one would replace: the review of the live release.
+    async fn live_review(&self, app: &App) -> Result<Option<Review>> {
+        let Some(live) = self.store.live_release(app.key).await? else {
             return Ok(None);
         };
-        Ok(self.store.review(app.key, live.id).await?)
+        Ok(self.store.review(app.key, live.review).await?)
     }
 
     /// Everything the review page shows.
     pub async fn review_folder(&self, desk: &ReviewDesk, id: ReviewId) -> Result<ReviewFolder> {
         let (app, review, assignment) = self.open_review(desk, id).await?;
         let checks = self.store.review_checks(id).await?;
-        let live = self.live_review(&app, &review).await?;
+        let live = self.live_review(&app).await?;
         let live_files = live.as_ref().map_or(&[][..], |l| l.version.files.as_slice());
         let changes = diff_files(live_files, &review.version.files);
         Ok(ReviewFolder { app, review, assignment, checks, live, changes })
@@ -148,7 +145,7 @@ impl Platform {
         path: &str,
     ) -> Result<Option<Vec<DiffLine>>> {
         let (app, review, _) = self.open_review(desk, id).await?;
-        let live = self.live_review(&app, &review).await?;
+        let live = self.live_review(&app).await?;
         let read = |version| async move {
             match self.version_file(version, path).await {
                 Ok(bytes) => Ok(Some(bytes)),
