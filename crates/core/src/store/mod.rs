@@ -17,6 +17,7 @@ mod privacy;
 mod push;
 mod quota;
 mod review;
+mod review_submit;
 mod tokens;
 mod versions;
 
@@ -31,6 +32,7 @@ pub use privacy::PrivacyStore;
 pub use push::PushStore;
 pub use quota::QuotaStore;
 pub use review::{ReviewStore, ReviewUpdate, REVIEW_IN_PROGRESS};
+pub use review_submit::*;
 pub use tokens::TokenStore;
 pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
 
@@ -42,7 +44,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub mod prelude {
     pub use super::{
         AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
-        PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
+        PrivacyStore, PushStore, QuotaStore, ReviewStore, ReviewSubmitStore, Store, TokenStore, VersionStore,
     };
 }
 
@@ -62,6 +64,7 @@ pub trait Store:
     + JobStore
     + PushStore
     + ReviewStore
+    + ReviewSubmitStore
 {
 }
 
@@ -79,7 +82,8 @@ impl<
             + IdentityStore
             + JobStore
             + PushStore
-            + ReviewStore,
+            + ReviewStore
+            + ReviewSubmitStore,
     > Store for T
 {
 }

@@ -12,6 +12,7 @@ mod privacy;
 mod push;
 mod quota;
 mod review;
+mod review_submit;
 mod tokens;
 mod versions;
 
