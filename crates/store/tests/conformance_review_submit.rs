@@ -91,27 +91,50 @@ async fn submissions_count_against_the_subjects_quota_then_refuse_or_charge(db: 
     let store = &db.store;
     let owner = developer(store, "owner@example.com").await;
     let other = developer(store, "other@example.com").await;
-    let (a, b, c) = (app(store, "Shop A", &owner).await, app(store, "Shop B", &owner).await, app(store, "Shop C", &owner).await);
+    let (a, b, c) = (
+        app(store, "Shop A", &owner).await,
+        app(store, "Shop B", &owner).await,
+        app(store, "Shop C", &owner).await,
+    );
     let foreign = app(store, "Foreign", &other).await;
 
     // A submission last month does not count.
-    let (old, _) = store.submit_review(&review(&a, T0 - 200), &quota(owner.id, 2, None), &checks_job(&a)).await.unwrap();
+    let (old, _) =
+        store.submit_review(&review(&a, T0 - 200), &quota(owner.id, 2, None), &checks_job(&a)).await.unwrap();
     store.withdraw_review(a.key, T0 - 150, &[]).await.unwrap();
-    let (first, fee) = store.submit_review(&review(&a, T0), &quota(owner.id, 2, None), &checks_job(&a)).await.unwrap();
+    let (first, fee) =
+        store.submit_review(&review(&a, T0), &quota(owner.id, 2, None), &checks_job(&a)).await.unwrap();
     assert!(first.id > old.id && fee.is_none());
     assert_eq!(store.review(a.key, first.id).await.unwrap().unwrap().submission.version_desc, "notes");
-    assert_eq!(refused(store.submit_review(&review(&a, T0), &quota(owner.id, 5, None), &checks_job(&a)).await), REVIEW_IN_PROGRESS);
+    assert_eq!(
+        refused(store.submit_review(&review(&a, T0), &quota(owner.id, 5, None), &checks_job(&a)).await),
+        REVIEW_IN_PROGRESS
+    );
     store.submit_review(&review(&b, T0 + 1), &quota(owner.id, 2, None), &checks_job(&b)).await.unwrap();
     // The quota is the subject's, shared by its mini programs; others are not affected.
-    assert_eq!(refused(store.submit_review(&review(&c, T0 + 2), &quota(owner.id, 2, None), &checks_job(&c)).await), SUBMIT_QUOTA_USED);
-    store.submit_review(&review(&foreign, T0 + 2), &quota(other.id, 2, None), &checks_job(&foreign)).await.unwrap();
-    let (charged, fee) =
-        store.submit_review(&review(&c, T0 + 3), &quota(owner.id, 2, Some(5000)), &checks_job(&c)).await.unwrap();
+    assert_eq!(
+        refused(store.submit_review(&review(&c, T0 + 2), &quota(owner.id, 2, None), &checks_job(&c)).await),
+        SUBMIT_QUOTA_USED
+    );
+    store
+        .submit_review(&review(&foreign, T0 + 2), &quota(other.id, 2, None), &checks_job(&foreign))
+        .await
+        .unwrap();
+    let (charged, fee) = store
+        .submit_review(&review(&c, T0 + 3), &quota(owner.id, 2, Some(5000)), &checks_job(&c))
+        .await
+        .unwrap();
     let fee = fee.expect("over the quota, a fee");
-    assert_eq!((fee.developer, fee.app, fee.review, fee.amount_cents, fee.currency.as_str(), fee.invoice), (owner.id, c.key, charged.id, 5000, "CNY", None));
+    assert_eq!(
+        (fee.developer, fee.app, fee.review, fee.amount_cents, fee.currency.as_str(), fee.invoice),
+        (owner.id, c.key, charged.id, 5000, "CNY", None)
+    );
     assert_eq!(store.review_fees(owner.id).await.unwrap(), vec![fee]);
     assert!(store.review_fees(other.id).await.unwrap().is_empty());
-    assert_eq!(store.review_quota_use(owner.id, T0 - 100).await.unwrap(), QuotaUse { submitted: 3, expedited: 0 });
+    assert_eq!(
+        store.review_quota_use(owner.id, T0 - 100).await.unwrap(),
+        QuotaUse { submitted: 3, expedited: 0 }
+    );
 
     // Every accepted submission queued its checks job in the same unit of work; refused ones none.
     let jobs = store.claim_jobs("review_checks", T0 + 10, T0 + 100, 50).await.unwrap();
@@ -123,12 +146,26 @@ async fn a_suspended_account_cannot_submit_until_resumed(db: Db) {
     let owner = developer(store, "owner@example.com").await;
     let staff = developer(store, "staff@example.com").await;
     let shop = app(store, "Shop", &owner).await;
-    let suspension = ReviewSuspension { developer: owner.id, reason: "spam".into(), suspended_by: staff.id, suspended_at: T0 };
+    let suspension = ReviewSuspension {
+        developer: owner.id,
+        reason: "spam".into(),
+        suspended_by: staff.id,
+        suspended_at: T0,
+    };
     store.set_review_suspension(owner.id, Some(&suspension)).await.unwrap();
-    store.set_review_suspension(owner.id, Some(&ReviewSuspension { reason: "spam again".into(), ..suspension.clone() })).await.unwrap();
+    store
+        .set_review_suspension(
+            owner.id,
+            Some(&ReviewSuspension { reason: "spam again".into(), ..suspension.clone() }),
+        )
+        .await
+        .unwrap();
     assert_eq!(store.review_suspension(owner.id).await.unwrap().unwrap().reason, "spam again");
     assert_eq!(store.review_suspension(staff.id).await.unwrap(), None);
-    assert_eq!(refused(store.submit_review(&review(&shop, T0), &quota(owner.id, 9, None), &checks_job(&shop)).await), REVIEW_SUSPENDED);
+    assert_eq!(
+        refused(store.submit_review(&review(&shop, T0), &quota(owner.id, 9, None), &checks_job(&shop)).await),
+        REVIEW_SUSPENDED
+    );
     assert!(store.latest_review(shop.key).await.unwrap().is_none(), "nothing stored");
     store.set_review_suspension(owner.id, None).await.unwrap();
     store.submit_review(&review(&shop, T0), &quota(owner.id, 9, None), &checks_job(&shop)).await.unwrap();
@@ -138,7 +175,8 @@ async fn check_results_are_replaced_in_order_and_scoped_by_app(db: Db) {
     let store = &db.store;
     let owner = developer(store, "owner@example.com").await;
     let (shop, other) = (app(store, "Shop", &owner).await, app(store, "Other", &owner).await);
-    let (submitted, _) = store.submit_review(&review(&shop, T0), &quota(owner.id, 9, None), &checks_job(&shop)).await.unwrap();
+    let (submitted, _) =
+        store.submit_review(&review(&shop, T0), &quota(owner.id, 9, None), &checks_job(&shop)).await.unwrap();
     let checks = vec![
         CheckResult::new("package", CheckStatus::Warn, "a warning"),
         CheckResult::new("privacy", CheckStatus::Fail, "wx.getLocation undeclared"),
@@ -161,7 +199,10 @@ async fn withdrawals_stay_within_every_window(db: Db) {
     assert_eq!(store.withdraw_review(shop.key, T0, &windows).await.unwrap(), None, "nothing open");
     // One withdrawal before the day window began counts for the month only.
     for at in [T0 - 500, T0 + 10, T0 + 20] {
-        let (open, _) = store.submit_review(&review(&shop, at), &quota(owner.id, 99, None), &checks_job(&shop)).await.unwrap();
+        let (open, _) = store
+            .submit_review(&review(&shop, at), &quota(owner.id, 99, None), &checks_job(&shop))
+            .await
+            .unwrap();
         assert_eq!(store.withdraw_review(shop.key, at, &windows).await.unwrap(), Some(open.id));
         let withdrawn = store.review(shop.key, open.id).await.unwrap().unwrap();
         assert_eq!((withdrawn.state, withdrawn.decided_at), (ReviewState::Withdrawn, Some(at)));
@@ -169,7 +210,11 @@ async fn withdrawals_stay_within_every_window(db: Db) {
     let at = T0 + 30;
     store.submit_review(&review(&shop, at), &quota(owner.id, 99, None), &checks_job(&shop)).await.unwrap();
     assert_eq!(refused(store.withdraw_review(shop.key, at, &windows).await), UNDO_LIMIT_REACHED);
-    assert_eq!(store.latest_review(shop.key).await.unwrap().unwrap().state, ReviewState::Checking, "still open");
+    assert_eq!(
+        store.latest_review(shop.key).await.unwrap().unwrap().state,
+        ReviewState::Checking,
+        "still open"
+    );
 }
 
 async fn expedites_are_once_per_open_review_within_the_monthly_quota(db: Db) {
@@ -177,17 +222,33 @@ async fn expedites_are_once_per_open_review_within_the_monthly_quota(db: Db) {
     let owner = developer(store, "owner@example.com").await;
     let (a, b) = (app(store, "Shop A", &owner).await, app(store, "Shop B", &owner).await);
     let quota_of_one = Window { since: T0 - 100, limit: 1 };
-    let (ra, _) = store.submit_review(&review(&a, T0), &quota(owner.id, 9, None), &checks_job(&a)).await.unwrap();
-    let (rb, _) = store.submit_review(&review(&b, T0), &quota(owner.id, 9, None), &checks_job(&b)).await.unwrap();
-    assert_eq!(refused(store.expedite_review(b.key, ra.id, owner.id, quota_of_one, T0).await), NOT_IN_QUEUE, "other app's review");
+    let (ra, _) =
+        store.submit_review(&review(&a, T0), &quota(owner.id, 9, None), &checks_job(&a)).await.unwrap();
+    let (rb, _) =
+        store.submit_review(&review(&b, T0), &quota(owner.id, 9, None), &checks_job(&b)).await.unwrap();
+    assert_eq!(
+        refused(store.expedite_review(b.key, ra.id, owner.id, quota_of_one, T0).await),
+        NOT_IN_QUEUE,
+        "other app's review"
+    );
     store.expedite_review(a.key, ra.id, owner.id, quota_of_one, T0 + 5).await.unwrap();
     assert_eq!(store.review(a.key, ra.id).await.unwrap().unwrap().expedited_at, Some(T0 + 5));
-    assert_eq!(refused(store.expedite_review(a.key, ra.id, owner.id, quota_of_one, T0 + 6).await), ALREADY_EXPEDITED);
-    assert_eq!(refused(store.expedite_review(b.key, rb.id, owner.id, quota_of_one, T0 + 6).await), SPEEDUP_QUOTA_USED);
+    assert_eq!(
+        refused(store.expedite_review(a.key, ra.id, owner.id, quota_of_one, T0 + 6).await),
+        ALREADY_EXPEDITED
+    );
+    assert_eq!(
+        refused(store.expedite_review(b.key, rb.id, owner.id, quota_of_one, T0 + 6).await),
+        SPEEDUP_QUOTA_USED
+    );
     assert_eq!(store.review_quota_use(owner.id, T0 - 100).await.unwrap().expedited, 1);
     store.withdraw_review(b.key, T0 + 7, &[]).await.unwrap();
     let roomy = Window { since: T0 - 100, limit: 5 };
-    assert_eq!(refused(store.expedite_review(b.key, rb.id, owner.id, roomy, T0 + 8).await), NOT_IN_QUEUE, "withdrawn");
+    assert_eq!(
+        refused(store.expedite_review(b.key, rb.id, owner.id, roomy, T0 + 8).await),
+        NOT_IN_QUEUE,
+        "withdrawn"
+    );
 }
 
 async fn invoices_collect_uninvoiced_fees_once(db: Db) {
@@ -202,20 +263,37 @@ async fn invoices_collect_uninvoiced_fees_once(db: Db) {
         email: "billing@acme.example".into(),
     };
     assert_eq!(store.invoicing_details(owner.id).await.unwrap(), None);
-    store.put_invoicing_details(owner.id, &InvoicingDetails { title: "Old".into(), ..details.clone() }, T0).await.unwrap();
+    store
+        .put_invoicing_details(owner.id, &InvoicingDetails { title: "Old".into(), ..details.clone() }, T0)
+        .await
+        .unwrap();
     store.put_invoicing_details(owner.id, &details, T0 + 1).await.unwrap();
     assert_eq!(store.invoicing_details(owner.id).await.unwrap(), Some(details.clone()));
-    assert_eq!(store.issue_invoice(owner.id, &details, staff.id, T0).await.unwrap(), None, "nothing to invoice");
+    assert_eq!(
+        store.issue_invoice(owner.id, &details, staff.id, T0).await.unwrap(),
+        None,
+        "nothing to invoice"
+    );
 
     store.submit_review(&review(&a, T0), &quota(owner.id, 0, Some(5000)), &checks_job(&a)).await.unwrap();
     store.submit_review(&review(&b, T0 + 1), &quota(owner.id, 0, Some(2500)), &checks_job(&b)).await.unwrap();
     let invoice = store.issue_invoice(owner.id, &details, staff.id, T0 + 10).await.unwrap().unwrap();
-    assert_eq!((invoice.amount_cents, invoice.currency.as_str(), invoice.issued_by, &invoice.details), (7500, "CNY", staff.id, &details));
+    assert_eq!(
+        (invoice.amount_cents, invoice.currency.as_str(), invoice.issued_by, &invoice.details),
+        (7500, "CNY", staff.id, &details)
+    );
     let (found, fees) = store.invoice(owner.id, invoice.id).await.unwrap().unwrap();
     assert_eq!(found, invoice);
-    assert_eq!(fees.iter().map(|f| (f.app, f.amount_cents)).collect::<Vec<_>>(), [(a.key, 5000), (b.key, 2500)]);
+    assert_eq!(
+        fees.iter().map(|f| (f.app, f.amount_cents)).collect::<Vec<_>>(),
+        [(a.key, 5000), (b.key, 2500)]
+    );
     assert!(fees.iter().all(|f| f.invoice == Some(invoice.id)));
-    assert_eq!(store.issue_invoice(owner.id, &details, staff.id, T0 + 11).await.unwrap(), None, "each fee once");
+    assert_eq!(
+        store.issue_invoice(owner.id, &details, staff.id, T0 + 11).await.unwrap(),
+        None,
+        "each fee once"
+    );
     assert_eq!(store.invoices(owner.id).await.unwrap(), vec![invoice.clone()]);
     assert_eq!(store.invoice(staff.id, invoice.id).await.unwrap(), None, "scoped by developer");
 }

@@ -82,7 +82,8 @@ impl Platform {
             return Ok(());
         };
         // Withdrawn (or already checked) meanwhile: nothing to do.
-        let Some(review) = self.store.latest_review(app.key).await?.filter(|r| r.state == ReviewState::Checking)
+        let Some(review) =
+            self.store.latest_review(app.key).await?.filter(|r| r.state == ReviewState::Checking)
         else {
             return Ok(());
         };
@@ -101,7 +102,8 @@ impl Platform {
                 at: self.clock.now(),
             };
             if self.store.update_review(&update, None).await? {
-                self.audit(Actor::System, "review.queued", app.appid.as_str(), &review.id.0.to_string()).await?;
+                self.audit(Actor::System, "review.queued", app.appid.as_str(), &review.id.0.to_string())
+                    .await?;
             }
         } else {
             let verdict = Verdict::Rejected { reason: failures.join("<br>"), screenshots: Vec::new() };
@@ -116,9 +118,17 @@ impl Platform {
         let errors: Vec<String> = report.errors().map(ToString::to_string).collect();
         let warnings: Vec<String> = report.warnings().map(ToString::to_string).collect();
         Ok(if !errors.is_empty() {
-            CheckResult::new("package", CheckStatus::Fail, format!("The package has errors: {}", errors.join("; ")))
+            CheckResult::new(
+                "package",
+                CheckStatus::Fail,
+                format!("The package has errors: {}", errors.join("; ")),
+            )
         } else if !warnings.is_empty() {
-            CheckResult::new("package", CheckStatus::Warn, format!("The package has warnings: {}", warnings.join("; ")))
+            CheckResult::new(
+                "package",
+                CheckStatus::Warn,
+                format!("The package has warnings: {}", warnings.join("; ")),
+            )
         } else {
             CheckResult::new("package", CheckStatus::Pass, "The package is valid.")
         })

@@ -55,7 +55,8 @@ impl InvoicingDetails {
         if address.chars().count() > 200 || address.chars().any(char::is_control) {
             return Err(Error::invalid("address", "is one line of at most 200 characters"));
         }
-        let email = Email::parse(email.trim()).map_err(|_| Error::invalid("email", "is not an email address"))?;
+        let email =
+            Email::parse(email.trim()).map_err(|_| Error::invalid("email", "is not an email address"))?;
         Ok(Self {
             title: title.to_owned(),
             tax_id: tax_id.to_owned(),
@@ -97,7 +98,11 @@ impl Platform {
     }
 
     /// A developer's fees, for staff.
-    pub async fn developer_review_fees(&self, actor: &Developer, developer: DeveloperId) -> Result<Vec<ReviewFee>> {
+    pub async fn developer_review_fees(
+        &self,
+        actor: &Developer,
+        developer: DeveloperId,
+    ) -> Result<Vec<ReviewFee>> {
         ensure_operator(actor)?;
         Ok(self.store.review_fees(developer).await?)
     }
@@ -109,7 +114,8 @@ impl Platform {
     /// Saves the developer's invoicing details (used by invoices issued from now on).
     pub async fn save_invoicing_details(&self, actor: &Developer, details: &InvoicingDetails) -> Result<()> {
         actor.ensure_active()?;
-        let details = InvoicingDetails::parse(&details.title, &details.tax_id, &details.address, &details.email)?;
+        let details =
+            InvoicingDetails::parse(&details.title, &details.tax_id, &details.address, &details.email)?;
         self.store.put_invoicing_details(actor.id, &details, self.clock.now()).await?;
         self.audit(Actor::Developer(actor.id), "invoicing.details", &actor.id.0.to_string(), "").await
     }
@@ -126,7 +132,8 @@ impl Platform {
             .issue_invoice(developer, &details, actor.id, self.clock.now())
             .await?
             .ok_or_else(|| Error::invalid("fees", "none are waiting to be invoiced"))?;
-        let detail = format!("{} {} {}", invoice.number(), format_amount(invoice.amount_cents), invoice.currency);
+        let detail =
+            format!("{} {} {}", invoice.number(), format_amount(invoice.amount_cents), invoice.currency);
         self.audit(Actor::Developer(actor.id), "invoice.issue", &developer.0.to_string(), &detail).await?;
         Ok(invoice)
     }
@@ -138,7 +145,12 @@ impl Platform {
     }
 
     /// An invoice as PDF, for its developer or staff.
-    pub async fn invoice_pdf(&self, actor: &Developer, developer: DeveloperId, id: i64) -> Result<(Invoice, Vec<u8>)> {
+    pub async fn invoice_pdf(
+        &self,
+        actor: &Developer,
+        developer: DeveloperId,
+        id: i64,
+    ) -> Result<(Invoice, Vec<u8>)> {
         ensure_self_or_operator(actor, developer)?;
         let (invoice, fees) = self.store.invoice(developer, id).await?.ok_or(Error::NotFound("invoice"))?;
         let mut apps = std::collections::HashMap::new();

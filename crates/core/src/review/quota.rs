@@ -8,9 +8,7 @@ use crate::accounts::{Developer, DeveloperId};
 use crate::apps::App;
 use crate::audit::Actor;
 use crate::error::{Error, Result, StoreError};
-use crate::store::{
-    Window, ALREADY_EXPEDITED, NOT_IN_QUEUE, SPEEDUP_QUOTA_USED, UNDO_LIMIT_REACHED,
-};
+use crate::store::{Window, ALREADY_EXPEDITED, NOT_IN_QUEUE, SPEEDUP_QUOTA_USED, UNDO_LIMIT_REACHED};
 use crate::wx::WxError;
 use crate::{Platform, Timestamp};
 
@@ -93,12 +91,14 @@ impl Platform {
         }
         let now = self.clock.now();
         let quota = Window { since: month_start(now), limit: self.config.review.speedup_quota_per_month };
-        self.store.expedite_review(app.key, review, app.created_by, quota, now).await.map_err(|e| match e {
-            StoreError::Refused(NOT_IN_QUEUE) => WxError::not_in_audit_queue(),
-            StoreError::Refused(ALREADY_EXPEDITED) => WxError::already_expedited(),
-            StoreError::Refused(SPEEDUP_QUOTA_USED) => WxError::speedup_quota_reached(),
-            e => e.into(),
-        })?;
+        self.store.expedite_review(app.key, review, app.created_by, quota, now).await.map_err(
+            |e| match e {
+                StoreError::Refused(NOT_IN_QUEUE) => WxError::not_in_audit_queue(),
+                StoreError::Refused(ALREADY_EXPEDITED) => WxError::already_expedited(),
+                StoreError::Refused(SPEEDUP_QUOTA_USED) => WxError::speedup_quota_reached(),
+                e => e.into(),
+            },
+        )?;
         self.audit(actor, "review.expedite", app.appid.as_str(), &review.0.to_string()).await?;
         Ok(())
     }

@@ -65,7 +65,8 @@ pub fn submission_from_wire(body: &Value) -> Result<Submission, WxError> {
             let get = |name: &str| ugc.get(name).filter(|v| !v.is_null());
             Some(UgcDeclare {
                 scene: int_list(get("scene"), "ugc_declare.scene")?,
-                other_scene_desc: text(get("other_scene_desc"), "ugc_declare.other_scene_desc")?.unwrap_or_default(),
+                other_scene_desc: text(get("other_scene_desc"), "ugc_declare.other_scene_desc")?
+                    .unwrap_or_default(),
                 method: int_list(get("method"), "ugc_declare.method")?,
                 has_audit_team: int(get("has_audit_team"), "ugc_declare.has_audit_team")?.unwrap_or(0),
                 audit_desc: text(get("audit_desc"), "ugc_declare.audit_desc")?.unwrap_or_default(),
@@ -220,7 +221,8 @@ fn check_submission(submission: &Submission, pages: &[String]) -> Result<(), WxE
         return Err(WxError::review_text_too_long("feedback_info is at most 200 characters"));
     }
     let preview = &submission.preview_info;
-    let media_ids = preview.pic_id_list.iter().chain(&preview.video_id_list).chain(&submission.feedback_stuff);
+    let media_ids =
+        preview.pic_id_list.iter().chain(&preview.video_id_list).chain(&submission.feedback_stuff);
     for media_id in media_ids {
         if media_id.is_empty() || media_id.len() > MAX_MEDIA_ID_LEN {
             return Err(WxError::review_text_too_long("a media id is 1 to 128 characters"));
@@ -272,7 +274,12 @@ impl Platform {
 
     /// The mini program of a member with `needed` (the console and platform API side of the
     /// review endpoints; the wire side is the access token's app).
-    pub async fn app_for_review(&self, actor: &Developer, appid: &str, needed: Option<MemberRole>) -> Result<App> {
+    pub async fn app_for_review(
+        &self,
+        actor: &Developer,
+        appid: &str,
+        needed: Option<MemberRole>,
+    ) -> Result<App> {
         actor.ensure_active()?;
         let (app, role) = self.app_for_member(actor, appid).await?;
         if let Some(needed) = needed {
@@ -290,7 +297,8 @@ impl Platform {
         submission: Submission,
         by: Option<DeveloperId>,
     ) -> Result<(Review, Option<ReviewFee>), WxError> {
-        let trial = self.store.trial_version(app.key).await?.ok_or_else(WxError::must_commit_before_submit)?;
+        let trial =
+            self.store.trial_version(app.key).await?.ok_or_else(WxError::must_commit_before_submit)?;
         let pages = self.trial_pages_of(&trial).await?;
         check_submission(&submission, &pages)?;
         self.check_submission_media(app.key, &submission).await?;
@@ -329,7 +337,9 @@ impl Platform {
         })?;
         let actor = by.map_or(Actor::System, Actor::Developer);
         let detail = match &fee {
-            Some(fee) => format!("review {} (over quota: fee {} {})", review.id.0, fee.amount_cents, fee.currency),
+            Some(fee) => {
+                format!("review {} (over quota: fee {} {})", review.id.0, fee.amount_cents, fee.currency)
+            }
             None => format!("review {}", review.id.0),
         };
         self.audit(actor, "review.submit", app.appid.as_str(), &detail).await?;
@@ -349,9 +359,16 @@ impl Platform {
             match self.media(app, media_id).await? {
                 Some(media) if media.kind == kind => {}
                 Some(_) => {
-                    return Err(WxError::preview_info_invalid(&format!("{media_id} is not a {}", kind.as_str())))
+                    return Err(WxError::preview_info_invalid(&format!(
+                        "{media_id} is not a {}",
+                        kind.as_str()
+                    )))
                 }
-                None => return Err(WxError::preview_info_invalid(&format!("media id {media_id} is unknown or expired"))),
+                None => {
+                    return Err(WxError::preview_info_invalid(&format!(
+                        "media id {media_id} is unknown or expired"
+                    )))
+                }
             }
         }
         Ok(())
@@ -427,34 +444,54 @@ mod tests {
     #[test]
     fn items_are_checked_in_the_order_of_the_spec() {
         let code = |r: Result<(), WxError>| r.err().map(|e| e.errcode);
-        assert_eq!(code(with_item(json!({ "address": "/pages/index/index?x=1", "tag": "a b", "title": "t" }))), None);
+        assert_eq!(
+            code(with_item(json!({ "address": "/pages/index/index?x=1", "tag": "a b", "title": "t" }))),
+            None
+        );
         assert_eq!(code(with_item(json!({ "tag": "a" }))), Some(85010));
         assert_eq!(code(with_item(json!({ "address": "pages/nope" }))), Some(85007));
         let many_tags = (0..11).map(|i| i.to_string()).collect::<Vec<_>>().join(" ");
         assert_eq!(code(with_item(json!({ "address": "pkg/pages/a", "tag": many_tags }))), Some(85006));
         assert_eq!(code(with_item(json!({ "address": "pkg/pages/a", "tag": "x".repeat(21) }))), Some(85006));
-        assert_eq!(code(with_item(json!({ "address": "pkg/pages/a", "title": "题".repeat(33) }))), Some(85011));
-        assert_eq!(code(with_item(json!({ "address": "pkg/pages/a", "first_class": "社交", "second_class": "论坛" }))), Some(85094));
+        assert_eq!(
+            code(with_item(json!({ "address": "pkg/pages/a", "title": "题".repeat(33) }))),
+            Some(85011)
+        );
+        assert_eq!(
+            code(with_item(
+                json!({ "address": "pkg/pages/a", "first_class": "社交", "second_class": "论坛" })
+            )),
+            Some(85094)
+        );
         assert_eq!(code(with_item(json!({ "address": 5 }))), Some(47001));
-        assert_eq!(code(with_item(json!({ "address": "pkg/pages/a", "first_id": "12", "second_id": null }))), None);
+        assert_eq!(
+            code(with_item(json!({ "address": "pkg/pages/a", "first_id": "12", "second_id": null }))),
+            None
+        );
         let six = json!({ "item_list": vec![json!({ "address": "pkg/pages/a" }); 6] });
-        assert_eq!(check_submission(&submission_from_wire(&six).unwrap(), &pages()).unwrap_err().errcode, 85023);
+        assert_eq!(
+            check_submission(&submission_from_wire(&six).unwrap(), &pages()).unwrap_err().errcode,
+            85023
+        );
     }
 
     #[test]
     fn ugc_declarations_are_checked() {
-        let body = |ugc: Value| {
-            json!({ "item_list": [{ "address": "pkg/pages/a", "first_class": "社区" }], "ugc_declare": ugc })
-        };
+        let body = |ugc: Value| json!({ "item_list": [{ "address": "pkg/pages/a", "first_class": "社区" }], "ugc_declare": ugc });
         let check = |b: Value| check_submission(&submission_from_wire(&b).unwrap(), &pages());
         assert!(check(body(json!({ "scene": [1, 4], "method": [1], "has_audit_team": 1 }))).is_ok());
         assert_eq!(check(body(json!({ "scene": [9] }))).unwrap_err().errcode, 40097);
-        assert_eq!(check(body(json!({ "scene": [1], "audit_desc": "x".repeat(257) }))).unwrap_err().errcode, 40097);
+        assert_eq!(
+            check(body(json!({ "scene": [1], "audit_desc": "x".repeat(257) }))).unwrap_err().errcode,
+            40097
+        );
     }
 
     #[test]
     fn lengths_and_counts_of_text_and_media() {
-        let check = |b: Value| check_submission(&submission_from_wire(&b).unwrap(), &pages()).err().map(|e| e.errcode);
+        let check = |b: Value| {
+            check_submission(&submission_from_wire(&b).unwrap(), &pages()).err().map(|e| e.errcode)
+        };
         assert_eq!(check(json!({ "version_desc": "x".repeat(501) })), Some(85051));
         assert_eq!(check(json!({ "feedback_info": "x".repeat(201) })), Some(85051));
         assert_eq!(check(json!({ "preview_info": { "pic_id_list": vec!["m"; 11] } })), Some(85093));

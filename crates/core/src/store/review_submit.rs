@@ -55,12 +55,22 @@ pub trait ReviewSubmitStore: Send + Sync {
     /// Submissions and expedites of the subject's mini programs since `month_start`.
     async fn review_quota_use(&self, subject: DeveloperId, month_start: Timestamp) -> StoreResult<QuotaUse>;
     /// Replaces the review's check results with `checks`, in order.
-    async fn put_review_checks(&self, app: AppKey, review: ReviewId, checks: &[CheckResult]) -> StoreResult<()>;
+    async fn put_review_checks(
+        &self,
+        app: AppKey,
+        review: ReviewId,
+        checks: &[CheckResult],
+    ) -> StoreResult<()>;
     async fn review_checks(&self, app: AppKey, review: ReviewId) -> StoreResult<Vec<CheckResult>>;
     /// Withdraws the app's open review if the app's withdrawals stay within every window;
     /// returns the review withdrawn, `None` when none was open. Refused with
     /// [`UNDO_LIMIT_REACHED`].
-    async fn withdraw_review(&self, app: AppKey, at: Timestamp, windows: &[Window]) -> StoreResult<Option<ReviewId>>;
+    async fn withdraw_review(
+        &self,
+        app: AppKey,
+        at: Timestamp,
+        windows: &[Window],
+    ) -> StoreResult<Option<ReviewId>>;
     /// Marks an open review expedited, within the subject's monthly expedite quota. Refused
     /// with [`NOT_IN_QUEUE`], [`ALREADY_EXPEDITED`] or [`SPEEDUP_QUOTA_USED`].
     async fn expedite_review(
@@ -101,5 +111,9 @@ pub trait ReviewSubmitStore: Send + Sync {
     /// The developer's invoices, newest first.
     async fn invoices(&self, developer: DeveloperId) -> StoreResult<Vec<Invoice>>;
     /// One invoice of the developer with the fees it collects.
-    async fn invoice(&self, developer: DeveloperId, id: i64) -> StoreResult<Option<(Invoice, Vec<ReviewFee>)>>;
+    async fn invoice(
+        &self,
+        developer: DeveloperId,
+        id: i64,
+    ) -> StoreResult<Option<(Invoice, Vec<ReviewFee>)>>;
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, admin, apps, codes, hosts, push, upload_keys, versions};
+use super::{account, admin, apps, codes, hosts, push, reviews, upload_keys, versions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ use super::{account, admin, apps, codes, hosts, push, upload_keys, versions};
         upload_keys::create_upload_key, upload_keys::list_upload_keys, upload_keys::revoke_upload_key,
         codes::trial_qrcode,
         push::show_push, push::put_push, push::delete_push, push::test_push, push::list_deliveries,
+        reviews::submit_review, reviews::list_reviews, reviews::show_review, reviews::withdraw_review,
     ),
     modifiers(&BearerKeys),
     tags(
@@ -31,6 +32,7 @@ use super::{account, admin, apps, codes, hosts, push, upload_keys, versions};
         (name = "admin", description = "Operator functions (admin scope)"),
         (name = "versions", description = "Code packages: develop versions and the trial version"),
         (name = "push", description = "Push to the developer's server: configuration, test event, delivery log"),
+        (name = "reviews", description = "Release review: submit the trial version, status and checks, withdraw"),
     )
 )]
 pub struct ApiDoc;

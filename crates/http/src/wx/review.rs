@@ -145,9 +145,9 @@ pub async fn upload_media(
 ) -> Result<Json<Value>, WxFailure> {
     let fail = WxFailure::for_app(caller.app);
     let unreadable = || fail(WxError::invalid_args("the upload is unreadable or larger than 50 MB"));
-    let mut form = Multipart::from_request(request, &state)
-        .await
-        .map_err(|_| fail(WxError::invalid_args("expected a multipart/form-data upload with a media field")))?;
+    let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
+        fail(WxError::invalid_args("expected a multipart/form-data upload with a media field"))
+    })?;
     let mut media = None;
     while let Some(field) = form.next_field().await.map_err(|_| unreadable())? {
         if field.name() == Some("media") {
@@ -160,5 +160,7 @@ pub async fn upload_media(
         Error::Invalid { message, .. } => fail(WxError::new(40004, format!("invalid media type: {message}"))),
         e => fail(e.into()),
     })?;
-    Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "type": stored.kind.as_str(), "mediaid": stored.media_id })))
+    Ok(Json(
+        json!({ "errcode": 0, "errmsg": "ok", "type": stored.kind.as_str(), "mediaid": stored.media_id }),
+    ))
 }

@@ -17,7 +17,8 @@ use miniplat_core::store::{
     SPEEDUP_QUOTA_USED, SUBMIT_QUOTA_USED, UNDO_LIMIT_REACHED,
 };
 
-const FEE_COLUMNS: &str = "id, developer_id, app_id, review_id, amount_cents, currency, created_at, invoice_id";
+const FEE_COLUMNS: &str =
+    "id, developer_id, app_id, review_id, amount_cents, currency, created_at, invoice_id";
 const INVOICE_COLUMNS: &str = "id, developer_id, details_json, amount_cents, currency, issued_by, issued_at";
 
 fn fee(row: &Row) -> ReviewFee {
@@ -127,7 +128,12 @@ impl ReviewSubmitStore for SqlStore {
         .await
     }
 
-    async fn put_review_checks(&self, app: AppKey, review: ReviewId, checks: &[CheckResult]) -> StoreResult<()> {
+    async fn put_review_checks(
+        &self,
+        app: AppKey,
+        review: ReviewId,
+        checks: &[CheckResult],
+    ) -> StoreResult<()> {
         let checks = checks.to_vec();
         self.write(move |c| {
             if c.query_opt("SELECT 1 FROM reviews WHERE app_id = ? AND id = ?", params![app.0, review.0])?.is_none() {
@@ -166,7 +172,12 @@ impl ReviewSubmitStore for SqlStore {
         .await
     }
 
-    async fn withdraw_review(&self, app: AppKey, at: Timestamp, windows: &[Window]) -> StoreResult<Option<ReviewId>> {
+    async fn withdraw_review(
+        &self,
+        app: AppKey,
+        at: Timestamp,
+        windows: &[Window],
+    ) -> StoreResult<Option<ReviewId>> {
         let windows = windows.to_vec();
         self.write(move |c| {
             let open = c.query_opt(
@@ -205,7 +216,10 @@ impl ReviewSubmitStore for SqlStore {
         self.write(move |c| {
             lock_subject(c, subject)?;
             let row = c
-                .query_opt("SELECT state, expedited_at FROM reviews WHERE app_id = ? AND id = ?", params![app.0, review.0])?
+                .query_opt(
+                    "SELECT state, expedited_at FROM reviews WHERE app_id = ? AND id = ?",
+                    params![app.0, review.0],
+                )?
                 .ok_or(StoreError::Refused(NOT_IN_QUEUE))?;
             if !matches!(row.text(0).as_str(), "checking" | "queued") {
                 return Err(StoreError::Refused(NOT_IN_QUEUE));
@@ -216,7 +230,10 @@ impl ReviewSubmitStore for SqlStore {
             if count(c, EXPEDITED_SINCE, params![subject.0, quota.since])? >= quota.limit {
                 return Err(StoreError::Refused(SPEEDUP_QUOTA_USED));
             }
-            c.exec("UPDATE reviews SET expedited_at = ? WHERE app_id = ? AND id = ?", params![at, app.0, review.0])?;
+            c.exec(
+                "UPDATE reviews SET expedited_at = ? WHERE app_id = ? AND id = ?",
+                params![at, app.0, review.0],
+            )?;
             Ok(())
         })
         .await
@@ -236,7 +253,9 @@ impl ReviewSubmitStore for SqlStore {
                      suspended_by = excluded.suspended_by, suspended_at = excluded.suspended_at",
                     params![developer.0, s.reason, s.suspended_by.0, s.suspended_at],
                 )?,
-                None => c.exec("DELETE FROM review_suspensions WHERE developer_id = ?", params![developer.0])?,
+                None => {
+                    c.exec("DELETE FROM review_suspensions WHERE developer_id = ?", params![developer.0])?
+                }
             };
             Ok(())
         })
@@ -262,7 +281,9 @@ impl ReviewSubmitStore for SqlStore {
     async fn review_fees(&self, developer: DeveloperId) -> StoreResult<Vec<ReviewFee>> {
         self.read(move |c| {
             Ok(c.query(
-                &format!("SELECT {FEE_COLUMNS} FROM review_fees WHERE developer_id = ? ORDER BY id DESC LIMIT 500"),
+                &format!(
+                    "SELECT {FEE_COLUMNS} FROM review_fees WHERE developer_id = ? ORDER BY id DESC LIMIT 500"
+                ),
                 params![developer.0],
             )?
             .iter()
@@ -272,7 +293,12 @@ impl ReviewSubmitStore for SqlStore {
         .await
     }
 
-    async fn put_invoicing_details(&self, developer: DeveloperId, d: &InvoicingDetails, now: Timestamp) -> StoreResult<()> {
+    async fn put_invoicing_details(
+        &self,
+        developer: DeveloperId,
+        d: &InvoicingDetails,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         let d = d.clone();
         self.write(move |c| {
             c.exec(
@@ -357,7 +383,11 @@ impl ReviewSubmitStore for SqlStore {
         .await
     }
 
-    async fn invoice(&self, developer: DeveloperId, id: i64) -> StoreResult<Option<(Invoice, Vec<ReviewFee>)>> {
+    async fn invoice(
+        &self,
+        developer: DeveloperId,
+        id: i64,
+    ) -> StoreResult<Option<(Invoice, Vec<ReviewFee>)>> {
         self.read(move |c| {
             let Some(row) = c.query_opt(
                 &format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE developer_id = ? AND id = ?"),
