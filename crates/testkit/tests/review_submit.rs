@@ -13,6 +13,7 @@ use miniplat_core::config::OverQuotaPolicy;
 use miniplat_core::review::fees::InvoicingDetails;
 use miniplat_core::Error;
 use miniplat_package::{zip_directory, Limits};
+use miniplat_testkit::visitor::{csrf_of, Visitor};
 use miniplat_testkit::{for_each_backend, Backend, TestApp};
 use serde_json::{json, Value};
 
@@ -406,4 +407,157 @@ async fn only_developers_submit_and_a_suspended_account_cannot() {
         assert_eq!(withdrawn.json()["state"], "withdrawn");
     })
     .await;
+}
+
+const PASSWORD: &str = "a long enough password";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_submits_withdraws_expedites_and_bills() {
+    for_each_backend(|app| async move {
+        let (_, appid, token) = shop_with_trial(&app, "dev@example.com", "Console Shop").await;
+        let platform = app.platform();
+        let dev = developer_named(&app, "dev@example.com").await;
+        platform.set_initial_developer_password(&dev, PASSWORD).await.unwrap();
+        let mut visitor = Visitor::new(&app);
+        visitor.sign_in("dev@example.com", PASSWORD).await;
+        let tab = format!("/console/apps/{appid}/review");
+
+        let html = visitor.get(&tab).await.text();
+        assert!(html.contains("Nothing was submitted yet") && html.contains("pages/cart/cart"), "{html}");
+        assert!(html.contains("20 of 20"), "the quota");
+
+        // Submit with a page and a preview image.
+        let csrf = csrf_of(&visitor.get(&tab).await);
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("version_desc", "from the console"),
+            ("item_address_1", "pages/cart/cart"),
+            ("item_title_1", "Cart"),
+        ];
+        let submitted = visitor.upload(&tab, &fields, &[("picture_1", PNG)]).await;
+        assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.text());
+        let html = visitor.get(submitted.header("location").unwrap()).await.text();
+        assert!(html.contains("The trial version was submitted") && html.contains(">checking<"), "{html}");
+        let review = platform.latest_review(platform.app_by_appid(&appid).await.unwrap().key).await.unwrap();
+        assert_eq!(review.submission.preview_info.pic_id_list.len(), 1);
+        assert_eq!(review.submitted_by, Some(dev.id));
+
+        // A refusal shows on the page with its errcode.
+        let again = visitor.upload(&tab, &fields, &[]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(again.text().contains("errcode 85009"), "{}", again.text());
+
+        // The checks reject it (no privacy guide): the reason and the check table show.
+        platform.run_review_checks().await.unwrap();
+        let html = visitor.get(&tab).await.text();
+        assert!(
+            html.contains(">rejected<")
+                && html.contains("wx.getLocation")
+                && html.contains("Automated checks"),
+            "{html}"
+        );
+
+        // Declared now; submitted from the wire; expedited and withdrawn from the console.
+        declare_privacy(&app, &token).await;
+        let auditid = app.wx_post("/wxa/submit_audit", &token, json!({})).await["auditid"].as_i64().unwrap();
+        let expedited = visitor.submit(&tab, &format!("{tab}/{auditid}/expedite"), &[]).await;
+        assert_eq!(expedited.status, StatusCode::SEE_OTHER);
+        assert!(visitor.get(&tab).await.text().contains(">expedited<"));
+        let twice = visitor.submit(&tab, &format!("{tab}/{auditid}/expedite"), &[]).await;
+        assert!(twice.text().contains("errcode 89404"));
+        let withdrawn = visitor.submit(&tab, &format!("{tab}/withdraw"), &[]).await;
+        assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+        assert!(visitor.get(&tab).await.text().contains(">withdrawn<"));
+
+        // Billing: invoicing details are checked and saved.
+        let bad = visitor
+            .submit(
+                "/console/account/billing",
+                "/console/account/billing",
+                &[("title", "Acme"), ("email", "nope")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let saved = visitor
+            .submit(
+                "/console/account/billing",
+                "/console/account/billing",
+                &[
+                    ("title", "Acme Ltd"),
+                    ("tax_id", "9144"),
+                    ("address", "1 Road"),
+                    ("email", "billing@acme.example"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert!(visitor.get("/console/account/billing").await.text().contains("Acme Ltd"));
+
+        // Staff suspend and resume the account's review service.
+        let (staff, _) = app.operator("staff@example.com").await;
+        platform.set_initial_developer_password(&staff, PASSWORD).await.unwrap();
+        let mut operator = Visitor::new(&app);
+        operator.sign_in("staff@example.com", PASSWORD).await;
+        let admin_page = format!("/admin/developers/{}/review", dev.id.0);
+        let suspended = operator
+            .submit(
+                &admin_page,
+                &format!("{admin_page}/suspension"),
+                &[("action", "suspend"), ("reason", "spam")],
+            )
+            .await;
+        assert_eq!(suspended.status, StatusCode::SEE_OTHER);
+        assert!(operator.get(&admin_page).await.text().contains("Suspended"));
+        assert_errcode(&app.wx_post("/wxa/submit_audit", &token, json!({})).await, 86007);
+        operator.submit(&admin_page, &format!("{admin_page}/suspension"), &[("action", "resume")]).await;
+        assert_errcode(&app.wx_post("/wxa/submit_audit", &token, json!({})).await, 0);
+        assert_eq!(visitor.get(&admin_page).await.status, StatusCode::NOT_FOUND, "staff only");
+        let nothing = operator.submit(&admin_page, &format!("{admin_page}/invoices"), &[]).await;
+        assert!(nothing.text().contains("none are waiting to be invoiced"), "{}", nothing.text());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invoices_download_as_pdf_from_the_console_for_their_developer_and_staff() {
+    let app = TestApp::with_config(Backend::Sqlite, |config| {
+        config.platform.review.submit_quota_per_month = 0;
+        config.platform.review.over_quota_policy = OverQuotaPolicy::Charge;
+    })
+    .await;
+    let (_, appid, token) = shop_with_trial(&app, "dev@example.com", "Billed Shop").await;
+    let platform = app.platform();
+    let dev = developer_named(&app, "dev@example.com").await;
+    platform.set_initial_developer_password(&dev, PASSWORD).await.unwrap();
+    assert_errcode(&app.wx_post("/wxa/submit_audit", &token, json!({})).await, 0);
+    let details = InvoicingDetails::parse("Acme Ltd", "", "1 Road", "billing@acme.example").unwrap();
+    platform.save_invoicing_details(&dev, &details).await.unwrap();
+
+    let (staff, _) = app.operator("staff@example.com").await;
+    platform.set_initial_developer_password(&staff, PASSWORD).await.unwrap();
+    let mut operator = Visitor::new(&app);
+    operator.sign_in("staff@example.com", PASSWORD).await;
+    let admin_page = format!("/admin/developers/{}/review", dev.id.0);
+    assert!(operator.get(&admin_page).await.text().contains(&appid));
+    let issued = operator.submit(&admin_page, &format!("{admin_page}/invoices"), &[]).await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.text());
+    let invoice = platform.invoices(&dev, dev.id).await.unwrap().remove(0);
+
+    let staff_pdf =
+        operator.get(&format!("/admin/developers/{}/invoices/{}.pdf", dev.id.0, invoice.id)).await;
+    assert_eq!(staff_pdf.header("content-type"), Some("application/pdf"));
+    assert!(staff_pdf.body.starts_with(b"%PDF-") && staff_pdf.text().contains("50.00 CNY"));
+    let mut developer = Visitor::new(&app);
+    developer.sign_in("dev@example.com", PASSWORD).await;
+    assert!(developer.get("/console/account/billing").await.text().contains(&invoice.number()));
+    let own = developer.get(&format!("/console/account/invoices/{}.pdf", invoice.id)).await;
+    assert!(own.body.starts_with(b"%PDF-"));
+    let (stranger, _) = app.developer("stranger@example.com").await;
+    platform.set_initial_developer_password(&stranger, PASSWORD).await.unwrap();
+    let mut other = Visitor::new(&app);
+    other.sign_in("stranger@example.com", PASSWORD).await;
+    assert_eq!(
+        other.get(&format!("/console/account/invoices/{}.pdf", invoice.id)).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -14,6 +14,7 @@ pub mod admin;
 mod admin_interfaces;
 pub mod apps;
 pub mod auth;
+mod billing;
 pub mod cookies;
 pub mod csrf;
 pub mod dashboard;
@@ -22,6 +23,7 @@ pub mod members;
 pub mod pages;
 mod privacy;
 mod push;
+mod review;
 pub mod session;
 mod share;
 mod testers;
@@ -87,4 +89,25 @@ pub fn router() -> Router<AppState> {
         .route("/admin/hosts", get(hosts::hosts).post(hosts::create_host))
         .route("/admin/hosts/{key}/revoke", post(hosts::revoke_host))
         .route("/admin/end-users/blocked", post(hosts::set_blocked))
+        .merge(review_routes())
+}
+
+/// The "Review" tab of a mini program; review fees, invoices and suspensions.
+fn review_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/apps/{appid}/review",
+            get(review::show)
+                .post(review::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(review::UPLOAD_LIMIT)),
+        )
+        .route("/console/apps/{appid}/review/withdraw", post(review::withdraw))
+        .route("/console/apps/{appid}/review/{id}/expedite", post(review::expedite))
+        .route("/console/apps/{appid}/review/media/{media_id}", get(review::media))
+        .route("/console/account/billing", get(billing::billing).post(billing::save_details))
+        .route("/console/account/invoices/{file}", get(billing::my_invoice))
+        .route("/admin/developers/{id}/review", get(billing::review_account))
+        .route("/admin/developers/{id}/review/suspension", post(billing::set_suspension))
+        .route("/admin/developers/{id}/review/invoices", post(billing::issue_invoice))
+        .route("/admin/developers/{id}/invoices/{file}", get(billing::account_invoice))
 }
