@@ -140,7 +140,7 @@ async fn submit_audit_checks_the_body_as_the_spec_says() {
             (json!({ "preview_info": { "pic_id_list": [video.clone()] } }), 85092),
             (json!({ "preview_info": { "pic_id_list": vec![picture.clone(); 11] } }), 85093),
             (json!({ "preview_info": { "video_id_list": vec![video.clone(); 6] } }), 85093),
-            (json!({ "feedback_stuff": vec![picture.as_str(); 6].join("|") }), 85093),
+            (json!({ "feedback_stuff": ([picture.as_str(); 6]).join("|") }), 85093),
             (json!({ "item_list": [{ "address": "pages/home/home", "first_class": "社交", "second_class": "论坛" }] }), 85094),
             (json!({ "item_list": "pages/home/home" }), 47001),
             (json!({ "item_list": [{ "address": 7 }] }), 47001),
