@@ -2,6 +2,10 @@
 //! tests. Response types mirror the API's JSON; unknown fields are ignored so newer servers
 //! keep working with older clients.
 
+mod reviews;
+
+pub use reviews::{Review, ReviewCheck, ReviewDetail, ReviewPage, SubmittedReview};
+
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

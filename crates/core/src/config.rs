@@ -73,6 +73,8 @@ pub struct PlatformConfig {
     /// How long a submitted version may wait for a review decision before it is marked
     /// delayed and `weapp_audit_delay` is pushed.
     pub review_sla_secs: i64,
+    /// Release review quotas and fees (`[platform.review]`).
+    pub review: ReviewConfig,
 }
 
 /// Replaces the published daily limit and/or per-minute limit of one API.
@@ -124,6 +126,48 @@ impl Default for PlatformConfig {
             push_concurrency: 32,
             push_log_days: 30,
             review_sla_secs: 7 * 86_400,
+            review: ReviewConfig::default(),
+        }
+    }
+}
+
+/// What a developer subject may submit for release review each month, and what happens beyond
+/// (clause 2.6: too-frequent submissions may be charged or refused).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Submissions per developer subject and UTC month (`queryquota` `limit`).
+    pub submit_quota_per_month: i64,
+    /// Expedite requests per developer subject and UTC month (`speedup_limit`).
+    pub speedup_quota_per_month: i64,
+    /// Beyond the submit quota: refuse (85085) or accept and record a fee.
+    pub over_quota_policy: OverQuotaPolicy,
+    /// The fee of one submission over the quota, in cents of `fee_currency`.
+    pub fee_cents: i64,
+    pub fee_currency: String,
+    /// Withdrawals (`undocodeaudit`) per mini program and UTC day / month.
+    pub undo_per_day: i64,
+    pub undo_per_month: i64,
+}
+
+/// What a submission over the monthly quota gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverQuotaPolicy {
+    Refuse,
+    Charge,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        Self {
+            submit_quota_per_month: 20,
+            speedup_quota_per_month: 5,
+            over_quota_policy: OverQuotaPolicy::Refuse,
+            fee_cents: 5000,
+            fee_currency: "CNY".into(),
+            undo_per_day: 5,
+            undo_per_month: 10,
         }
     }
 }

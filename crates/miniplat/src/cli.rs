@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use miniplat_client::{Client, ClientError, Diagnostic, PrivacyUse, UploadRequest};
+use miniplat_client::{Client, ClientError, Diagnostic, PrivacyUse, ReviewPage, UploadRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -178,6 +178,18 @@ pub enum AppCommand {
         #[command(subcommand)]
         command: SecretCommand,
     },
+    /// Submit the trial version for release review.
+    Submit {
+        appid: String,
+        /// Version notes for the reviewer (at most 500 characters).
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// A page to show the reviewer, `path:title` (up to 5 times).
+        #[arg(long = "item")]
+        items: Vec<String>,
+    },
+    /// Show the newest review: status, reason and the automated checks.
+    AuditStatus { appid: String },
 }
 
 #[derive(Subcommand)]
@@ -403,6 +415,44 @@ async fn app(client: Client, command: AppCommand, json_output: bool) -> anyhow::
                 released.user_version, released.app_version, released.appid, released.description
             );
             print(json_output, &serde_json::to_value(&released)?, &text);
+        }
+        AppCommand::Submit { appid, desc, items } => {
+            let pages: Vec<ReviewPage> = items
+                .iter()
+                .map(|item| {
+                    let (address, title) = item.split_once(':').unwrap_or((item.as_str(), ""));
+                    ReviewPage { address: address.to_owned(), title: title.to_owned() }
+                })
+                .collect();
+            let submitted = client.submit_review(&appid, &desc, &pages).await?;
+            let mut text = format!(
+                "Submitted version {} for review: auditid {} ({}).",
+                submitted.review.user_version, submitted.review.id, submitted.review.state
+            );
+            if let (Some(cents), Some(currency)) = (submitted.fee_cents, &submitted.fee_currency) {
+                text.push_str(&format!(
+                    "\nOver the monthly quota: a fee of {}.{:02} {currency} was recorded.",
+                    cents / 100,
+                    cents % 100
+                ));
+            }
+            print(json_output, &serde_json::to_value(&submitted)?, &text);
+        }
+        AppCommand::AuditStatus { appid } => {
+            let Some(newest) = client.reviews(&appid).await?.into_iter().next() else {
+                anyhow::bail!("{appid} has not submitted a version for review");
+            };
+            let detail = client.review(&appid, newest.id).await?;
+            let review = &detail.review;
+            let mut text =
+                format!("auditid {}  version {}  {}", review.id, review.user_version, review.state);
+            if let Some(reason) = &review.reason {
+                text.push_str(&format!("\n  reason: {}", reason.replace("<br>", "\n          ")));
+            }
+            for check in &detail.checks {
+                text.push_str(&format!("\n  [{:<11}] {:<10} {}", check.status, check.check, check.reason));
+            }
+            print(json_output, &serde_json::to_value(&detail)?, &text);
         }
         AppCommand::Secret { command: SecretCommand::Reset { appid } } => {
             let secret = client.reset_secret(&appid).await?;

@@ -70,12 +70,15 @@ impl Runtime {
     ) -> anyhow::Result<()> {
         let background = tokio::spawn(background_work(self.platform.clone()));
         let pushes = tokio::spawn(deliver_pushes(self.platform.clone()));
+        let review_checks = tokio::spawn(run_review_checks(self.platform.clone()));
         let app = self.router().into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
         background.abort();
         // A batch cut short here is leased; another node, or this one after a restart,
         // delivers it once the lease expires.
         pushes.abort();
+        // Likewise for review checks: a leased job runs again once its lease expires.
+        review_checks.abort();
         // Calls counted since the last flush must reach the store before the process ends.
         self.platform.flush_quota().await.context("flushing quota counters at shutdown")?;
         served.context("serving HTTP")
@@ -176,6 +179,21 @@ async fn deliver_pushes(platform: Arc<Platform>) {
             Err(error) => {
                 tracing::warn!(%error, "delivering pushes failed; will retry");
                 tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Runs the automated checks of submitted reviews as their jobs come due (a look every second
+/// when there are none).
+async fn run_review_checks(platform: Arc<Platform>) {
+    loop {
+        match platform.run_review_checks().await {
+            Ok(0) => tokio::time::sleep(Duration::from_secs(1)).await,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "running review checks failed; will retry");
+                tokio::time::sleep(Duration::from_secs(5)).await;
             }
         }
     }

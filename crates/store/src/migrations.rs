@@ -17,6 +17,7 @@ const SQLITE: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/0008_privacy.sql")),
     (9, include_str!("../migrations/sqlite/0009_reviews.sql")),
     (11, include_str!("../migrations/sqlite/0011_content_domains.sql")),
+    (12, include_str!("../migrations/sqlite/0012_review_submissions.sql")),
     (13, include_str!("../migrations/sqlite/0013_human_review.sql")),
     (14, include_str!("../migrations/sqlite/0014_releases.sql")),
 ];
@@ -31,6 +32,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/0008_privacy.sql")),
     (9, include_str!("../migrations/postgres/0009_reviews.sql")),
     (11, include_str!("../migrations/postgres/0011_content_domains.sql")),
+    (12, include_str!("../migrations/postgres/0012_review_submissions.sql")),
     (13, include_str!("../migrations/postgres/0013_human_review.sql")),
     (14, include_str!("../migrations/postgres/0014_releases.sql")),
 ];

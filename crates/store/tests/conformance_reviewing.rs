@@ -63,6 +63,7 @@ async fn queued(store: &SqlStore, shop: &App, owner: &Developer, state: ReviewSt
         submitted_by: Some(owner.id),
         submitted_at: at,
         decided_at: None,
+        expedited_at: None,
     };
     store.insert_review(&review).await.unwrap().id
 }
@@ -121,8 +122,8 @@ async fn claims_follow_queue_order_and_never_share_a_review(db: Db) {
     let checking = app(store, "Checking Shop", &owner).await;
     let still_checking = queued(store, &checking, &owner, ReviewState::Checking, T0).await;
     let staff = developer(store, "staff@example.com").await;
-    assert!(store.expedite_review(ids[0], staff.id, T0 + 40).await.unwrap());
-    assert!(!store.expedite_review(ids[0], staff.id, T0 + 41).await.unwrap(), "once");
+    assert!(store.expedite_review_as_staff(ids[0], T0 + 40).await.unwrap());
+    assert!(!store.expedite_review_as_staff(ids[0], T0 + 41).await.unwrap(), "once");
 
     let open = store.review_queue(QueueFilter::Open, 10).await.unwrap();
     let order: Vec<_> = open.iter().map(|e| e.review).collect();
@@ -204,7 +205,7 @@ async fn pools_belong_to_their_organisation_and_assignments_need_a_queued_review
     assert!(store.update_review(&approve, None).await.unwrap());
     let late = Assignment { reviewer: Some(insider.id), ..direct.clone() };
     assert!(!store.assign_review(&late).await.unwrap());
-    assert!(!store.expedite_review(id, staff.id, T0 + 6).await.unwrap(), "decided reviews are not expedited");
+    assert!(!store.expedite_review_as_staff(id, T0 + 6).await.unwrap(), "decided reviews are not expedited");
     assert!(store.review_queue(QueueFilter::Open, 10).await.unwrap().is_empty());
     let history = store.review_queue(QueueFilter::AssignedTo(outsider.id), 10).await.unwrap();
     assert_eq!(

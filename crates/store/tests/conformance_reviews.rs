@@ -62,6 +62,7 @@ fn review(app: &App, sha: &str, at: i64) -> Review {
         submitted_by: Some(app.created_by),
         submitted_at: at,
         decided_at: None,
+        expedited_at: None,
     }
 }
 

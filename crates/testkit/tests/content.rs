@@ -282,6 +282,7 @@ async fn review_of(
         submitted_by: None,
         submitted_at: app.clock_now(),
         decided_at: None,
+        expedited_at: None,
     }
 }
 

@@ -278,6 +278,7 @@ async fn review_of(app: &TestApp, owner: &Developer, shop: &App, script: &str) -
         submitted_by: None,
         submitted_at: app.clock_now(),
         decided_at: None,
+        expedited_at: None,
     }
 }
 

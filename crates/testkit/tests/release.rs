@@ -79,6 +79,7 @@ impl Shop {
             submitted_by: Some(self.owner.id),
             submitted_at: now,
             decided_at: None,
+            expedited_at: None,
         };
         let review = platform.store.insert_review(&review).await.unwrap();
         assert!(platform

@@ -128,6 +128,7 @@ impl Shop {
             submitted_by: Some(self.developer.id),
             submitted_at: app.clock_now(),
             decided_at: None,
+            expedited_at: None,
         };
         platform.store.insert_review(&review).await.unwrap().id
     }
@@ -372,7 +373,7 @@ async fn concurrent_claims_get_different_reviews_expedited_first() {
         let newer = shop(&app, "Newer Shop").await.queue(&app, package(None)).await;
         app.clock.advance(10);
         let urgent = shop(&app, "Urgent Shop").await.queue(&app, package(None)).await;
-        platform.expedite_review(&staff, urgent).await.unwrap();
+        platform.expedite_review_as_staff(&staff, urgent).await.unwrap();
 
         let (a, b, c) = tokio::join!(
             platform.claim_next_review(&desks[0]),

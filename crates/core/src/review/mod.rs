@@ -15,6 +15,13 @@
 //! conclusion is pushed to the developer's server (`weapp_audit_success` / `_fail`) in the same
 //! unit of work that records it, so neither is lost without the other.
 
+pub mod checks;
+pub mod fees;
+mod invoice_pdf;
+pub mod quota;
+pub mod submit;
+mod wire_errors;
+
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::DeveloperId;
@@ -154,6 +161,8 @@ pub struct Review {
     pub submitted_by: Option<DeveloperId>,
     pub submitted_at: Timestamp,
     pub decided_at: Option<Timestamp>,
+    /// When the developer asked to expedite it (`speedupaudit`); reviewers take it first.
+    pub expedited_at: Option<Timestamp>,
 }
 
 impl Review {

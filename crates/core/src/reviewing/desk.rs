@@ -122,7 +122,7 @@ impl Platform {
     /// Everything the review page shows.
     pub async fn review_folder(&self, desk: &ReviewDesk, id: ReviewId) -> Result<ReviewFolder> {
         let (app, review, assignment) = self.open_review(desk, id).await?;
-        let checks = self.store.review_checks(id).await?;
+        let checks = self.store.review_checks(app.key, id).await?;
         let live = self.live_review(&app).await?;
         let live_files = live.as_ref().map_or(&[][..], |l| l.version.files.as_slice());
         let changes = diff_files(live_files, &review.version.files);
@@ -241,9 +241,9 @@ impl Platform {
     }
 
     /// Staff move an open review to the front of the queue.
-    pub async fn expedite_review(&self, staff: &Developer, id: ReviewId) -> Result<()> {
+    pub async fn expedite_review_as_staff(&self, staff: &Developer, id: ReviewId) -> Result<()> {
         ensure_operator(staff)?;
-        if !self.store.expedite_review(id, staff.id, self.clock.now()).await? {
+        if !self.store.expedite_review_as_staff(id, self.clock.now()).await? {
             return Err(Error::invalid("review", "is not in progress or is already expedited"));
         }
         self.audit(Actor::Developer(staff.id), "review.expedited", &review_target(id), "").await

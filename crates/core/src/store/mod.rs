@@ -21,6 +21,7 @@ mod quota;
 mod release;
 mod review;
 mod reviewing;
+mod review_submit;
 mod tokens;
 mod versions;
 
@@ -42,6 +43,7 @@ pub use release::{
 };
 pub use review::{ReviewStore, ReviewUpdate, REVIEW_IN_PROGRESS};
 pub use reviewing::{QueueFilter, ReviewingStore};
+pub use review_submit::*;
 pub use tokens::TokenStore;
 pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
 
@@ -52,6 +54,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::*;
+    pub use super::{
+        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
+        PrivacyStore, PushStore, QuotaStore, ReviewStore, ReviewSubmitStore, Store, TokenStore, VersionStore,
+    };
 }
 
 /// Everything the platform stores.
@@ -75,6 +81,7 @@ pub trait Store:
     + ReviewingStore
     + ReleaseStore
     + EnforcementStore
+    + ReviewSubmitStore
 {
 }
 
@@ -98,6 +105,7 @@ impl<
             + ReviewingStore
             + ReleaseStore
             + EnforcementStore,
+            + ReviewSubmitStore,
     > Store for T
 {
 }

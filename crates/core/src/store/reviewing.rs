@@ -62,10 +62,9 @@ pub trait ReviewingStore: Send + Sync {
         reviewer: DeveloperId,
         at: Timestamp,
     ) -> StoreResult<Option<ReviewId>>;
-    /// Moves an open review to the front of the queue; `false` if it is not open.
-    async fn expedite_review(&self, review: ReviewId, by: DeveloperId, at: Timestamp) -> StoreResult<bool>;
-    /// The automated checks' results, in the order they ran.
-    async fn review_checks(&self, review: ReviewId) -> StoreResult<Vec<CheckResult>>;
+    /// Moves an open review to the front of the queue (sets `expedited_at`, outside any
+    /// quota); `false` if it is not open or already expedited.
+    async fn expedite_review_as_staff(&self, review: ReviewId, at: Timestamp) -> StoreResult<bool>;
 
     /// Open, not yet delayed reviews submitted before `submitted_before`, oldest first.
     async fn overdue_reviews(

@@ -12,6 +12,7 @@ mod hosts;
 pub mod openapi;
 mod push;
 mod release;
+mod reviews;
 mod upload_keys;
 mod versions;
 mod views;
@@ -59,6 +60,9 @@ pub fn router() -> Router<AppState> {
         .route("/apps/{appid}/push/test", post(push::test_push))
         .route("/apps/{appid}/push/deliveries", get(push::list_deliveries))
         .route("/apps/{appid}/release", post(release::release))
+        .route("/apps/{appid}/reviews", get(reviews::list_reviews).post(reviews::submit_review))
+        .route("/apps/{appid}/reviews/withdraw", post(reviews::withdraw_review))
+        .route("/apps/{appid}/reviews/{id}", get(reviews::show_review))
         .route("/invitations/{token}/accept", post(apps::accept_invitation))
         .route("/admin/developers", get(admin::list_developers).post(admin::create_developer))
         .route("/admin/developers/{id}/status", put(admin::set_status))

@@ -5,6 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{account, admin, apps, codes, hosts, push, release, upload_keys, versions};
+use super::{account, admin, apps, codes, hosts, push, reviews, upload_keys, versions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +24,7 @@ use super::{account, admin, apps, codes, hosts, push, release, upload_keys, vers
         codes::trial_qrcode,
         push::show_push, push::put_push, push::delete_push, push::test_push, push::list_deliveries,
         release::release,
+        reviews::submit_review, reviews::list_reviews, reviews::show_review, reviews::withdraw_review,
     ),
     modifiers(&BearerKeys),
     tags(
@@ -33,6 +35,7 @@ use super::{account, admin, apps, codes, hosts, push, release, upload_keys, vers
         (name = "versions", description = "Code packages: develop versions and the trial version"),
         (name = "push", description = "Push to the developer's server: configuration, test event, delivery log"),
         (name = "release", description = "Releasing the approved version"),
+        (name = "reviews", description = "Release review: submit the trial version, status and checks, withdraw"),
     )
 )]
 pub struct ApiDoc;

@@ -17,6 +17,7 @@ mod admin_reviewers;
 mod admin_terms;
 pub mod apps;
 pub mod auth;
+mod billing;
 pub mod cookies;
 pub mod csrf;
 pub mod dashboard;
@@ -28,6 +29,7 @@ mod privacy;
 mod push;
 mod release;
 mod review_desk;
+mod review;
 pub mod session;
 mod share;
 mod testers;
@@ -106,4 +108,25 @@ pub fn router() -> Router<AppState> {
         .route("/admin/end-users/blocked", post(hosts::set_blocked))
         .merge(review_desk::routes())
         .merge(admin_reviewers::routes())
+        .merge(review_routes())
+}
+
+/// The "Review" tab of a mini program; review fees, invoices and suspensions.
+fn review_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console/apps/{appid}/review",
+            get(review::show)
+                .post(review::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(review::UPLOAD_LIMIT)),
+        )
+        .route("/console/apps/{appid}/review/withdraw", post(review::withdraw))
+        .route("/console/apps/{appid}/review/{id}/expedite", post(review::expedite))
+        .route("/console/apps/{appid}/review/media/{media_id}", get(review::media))
+        .route("/console/account/billing", get(billing::billing).post(billing::save_details))
+        .route("/console/account/invoices/{file}", get(billing::my_invoice))
+        .route("/admin/developers/{id}/review", get(billing::review_account))
+        .route("/admin/developers/{id}/review/suspension", post(billing::set_suspension))
+        .route("/admin/developers/{id}/review/invoices", post(billing::issue_invoice))
+        .route("/admin/developers/{id}/invoices/{file}", get(billing::account_invoice))
 }

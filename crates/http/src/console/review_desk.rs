@@ -512,7 +512,7 @@ async fn expedite(
     Path(id): Path<i64>,
     posted: Posted<AtDesk, NoFields>,
 ) -> PageResult {
-    state.platform.expedite_review(&posted.auth.desk.developer, ReviewId(id)).await?;
+    state.platform.expedite_review_as_staff(&posted.auth.desk.developer, ReviewId(id)).await?;
     Ok(see_other("/review?notice=expedited", posted.htmx))
 }
 

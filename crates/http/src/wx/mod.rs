@@ -14,6 +14,7 @@ mod privacy;
 mod qrcode;
 mod quota;
 mod release;
+mod review;
 mod testers;
 mod token;
 
@@ -88,6 +89,25 @@ pub fn router() -> Router<AppState> {
         .route("/wxa/modify_domain", post(domains::modify_domain).get(require_post))
         .route("/wxa/setwebviewdomain", post(domains::set_webview_domain).get(require_post))
         .route("/wxa/get_webviewdomain_confirmfile", post(domains::webview_confirm_file).get(require_post))
+        .merge(review_routes())
+}
+
+/// Release review (`wechat-api.md` §7.1 rows 2, 5–8, 14, 15, 27).
+fn review_routes() -> Router<AppState> {
+    Router::new()
+        .route("/wxa/submit_audit", post(review::submit_audit).get(require_post))
+        .route("/wxa/get_auditstatus", post(review::get_audit_status).get(require_post))
+        .route("/wxa/get_latest_auditstatus", get(review::get_latest_audit_status))
+        .route("/wxa/undocodeaudit", get(review::undo_code_audit))
+        .route("/wxa/speedupaudit", post(review::speedup_audit).get(require_post))
+        .route("/wxa/queryquota", get(review::query_quota))
+        .route("/wxa/get_page", get(review::get_page))
+        .route(
+            "/wxa/uploadmedia",
+            post(review::upload_media)
+                .get(require_post)
+                .layer(axum::extract::DefaultBodyLimit::max(review::UPLOAD_LIMIT)),
+        )
 }
 
 tokio::task_local! {

@@ -1,6 +1,6 @@
 -- Human release review (clauses 2.4–2.6, wechat-api.md §7.3–7.4): the organisations entrusted
 -- with review (the platform's own team and third parties), their reviewers (platform accounts),
--- which queued review is with whom, staff's expedite marks, and the published catalogue of
+-- which queued review is with whom, and the published catalogue of
 -- common rejection reasons.
 CREATE TABLE review_orgs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -34,24 +34,6 @@ CREATE TABLE review_assignments (
     assigned_by INTEGER NOT NULL REFERENCES developers(id)
 );
 CREATE INDEX review_assignments_by_reviewer ON review_assignments (reviewer_id, review_id);
-
--- Reviews staff moved to the front of the queue (kept apart from `reviews`, which the
--- submission flow owns).
-CREATE TABLE review_expedites (
-    review_id    INTEGER PRIMARY KEY REFERENCES reviews(id),
-    expedited_at INTEGER NOT NULL,
-    expedited_by INTEGER NOT NULL REFERENCES developers(id)
-);
-
--- The automated checks' report per review; created by the submission flow's migration too.
-CREATE TABLE IF NOT EXISTS review_checks (
-    review_id  BIGINT NOT NULL,
-    position   BIGINT NOT NULL,
-    check_name TEXT NOT NULL,
-    status     TEXT NOT NULL,
-    reason     TEXT NOT NULL,
-    PRIMARY KEY (review_id, position)
-);
 
 CREATE TABLE rejection_reasons (
     code        TEXT PRIMARY KEY,

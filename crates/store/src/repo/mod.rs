@@ -16,6 +16,7 @@ mod quota;
 mod release;
 mod review;
 mod reviewing;
+mod review_submit;
 mod tokens;
 mod versions;
 

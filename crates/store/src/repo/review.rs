@@ -13,7 +13,7 @@ use miniplat_core::store::{ReviewStore, ReviewUpdate, REVIEW_IN_PROGRESS};
 fn review_columns() -> String {
     format!(
         "source_version_id, app_id, {VERSION_COLUMNS}, id, submission_json, state, reason, screenshots, \
-         delayed_at, delay_reason, submitted_by, submitted_at, decided_at"
+         delayed_at, delay_reason, submitted_by, submitted_at, decided_at, expedited_at"
     )
 }
 
@@ -34,6 +34,7 @@ fn review(row: &Row, detail: bool) -> StoreResult<Review> {
         submitted_by: row.opt_int(20).map(DeveloperId),
         submitted_at: row.int(21),
         decided_at: row.opt_int(22),
+        expedited_at: row.opt_int(23),
     })
 }
 
@@ -62,43 +63,47 @@ fn select_reviews(where_clause: &str) -> String {
     format!("SELECT {} FROM reviews WHERE {where_clause}", review_columns())
 }
 
+/// Inserts a review row (the trial version's snapshot referencing its package blob); refused
+/// with [`REVIEW_IN_PROGRESS`] when the app has an open review.
+pub(super) fn insert_review_row(c: &mut dyn Conn, r: Review) -> StoreResult<Review> {
+    reference_package(c, &r.version.package_sha256, r.submitted_at)?;
+    let mut values = params![r.version.id, r.app.0].to_vec();
+    values.extend(version_params(&r.version));
+    values.extend(
+        params![
+            to_json(serde_json::to_string(&r.submission)),
+            r.state.as_str(),
+            r.reason.as_deref(),
+            r.screenshots.join("|"),
+            r.delayed_at,
+            r.delay_reason.as_deref(),
+            r.submitted_by.map(|d| d.0),
+            r.submitted_at,
+            r.decided_at,
+            r.expedited_at
+        ]
+        .iter()
+        .cloned(),
+    );
+    let sql = format!(
+        "INSERT INTO reviews (source_version_id, app_id, {VERSION_COLUMNS}, submission_json, state, reason, \
+         screenshots, delayed_at, delay_reason, submitted_by, submitted_at, decided_at, expedited_at) \
+         VALUES ({}) RETURNING id",
+        vec!["?"; values.len()].join(", ")
+    );
+    let id = match c.query_one(&sql, &values) {
+        Ok(row) => ReviewId(row.int(0)),
+        Err(StoreError::UniqueViolation) => return Err(StoreError::Refused(REVIEW_IN_PROGRESS)),
+        Err(error) => return Err(error),
+    };
+    Ok(Review { id, ..r })
+}
+
 #[async_trait]
 impl ReviewStore for SqlStore {
     async fn insert_review(&self, r: &Review) -> StoreResult<Review> {
         let r = r.clone();
-        self.write(move |c| {
-            reference_package(c, &r.version.package_sha256, r.submitted_at)?;
-            let mut values = params![r.version.id, r.app.0].to_vec();
-            values.extend(version_params(&r.version));
-            values.extend(
-                params![
-                    to_json(serde_json::to_string(&r.submission)),
-                    r.state.as_str(),
-                    r.reason.as_deref(),
-                    r.screenshots.join("|"),
-                    r.delayed_at,
-                    r.delay_reason.as_deref(),
-                    r.submitted_by.map(|d| d.0),
-                    r.submitted_at,
-                    r.decided_at
-                ]
-                .iter()
-                .cloned(),
-            );
-            let sql = format!(
-                "INSERT INTO reviews (source_version_id, app_id, {VERSION_COLUMNS}, submission_json, state, reason, \
-                 screenshots, delayed_at, delay_reason, submitted_by, submitted_at, decided_at) \
-                 VALUES ({}) RETURNING id",
-                vec!["?"; values.len()].join(", ")
-            );
-            let id = match c.query_one(&sql, &values) {
-                Ok(row) => ReviewId(row.int(0)),
-                Err(StoreError::UniqueViolation) => return Err(StoreError::Refused(REVIEW_IN_PROGRESS)),
-                Err(error) => return Err(error),
-            };
-            Ok(Review { id, ..r })
-        })
-        .await
+        self.write(move |c| insert_review_row(c, r)).await
     }
 
     async fn review(&self, app: AppKey, id: ReviewId) -> StoreResult<Option<Review>> {

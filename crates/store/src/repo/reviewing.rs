@@ -56,8 +56,8 @@ fn assignment(row: &Row, from: usize, review: ReviewId) -> Option<Assignment> {
 /// submission first.
 fn queue_order() -> String {
     format!(
-        "ORDER BY CASE WHEN {} THEN 0 ELSE 1 END, CASE WHEN e.expedited_at IS NULL THEN 1 ELSE 0 END, \
-         e.expedited_at, r.submitted_at, r.id",
+        "ORDER BY CASE WHEN {} THEN 0 ELSE 1 END, CASE WHEN r.expedited_at IS NULL THEN 1 ELSE 0 END, \
+         r.expedited_at, r.submitted_at, r.id",
         open_states("r.state")
     )
 }
@@ -180,10 +180,9 @@ impl ReviewingStore for SqlStore {
             };
             let sql = format!(
                 "SELECT r.id, r.app_id, p.appid, p.name, r.user_version, r.state, r.submitted_at, r.delayed_at, \
-                 e.expedited_at, a.org_id, a.reviewer_id, a.assigned_at, a.assigned_by \
+                 r.expedited_at, a.org_id, a.reviewer_id, a.assigned_at, a.assigned_by \
                  FROM reviews r JOIN apps p ON p.id = r.app_id \
                  LEFT JOIN review_assignments a ON a.review_id = r.id \
-                 LEFT JOIN review_expedites e ON e.review_id = r.id \
                  WHERE {condition} {} LIMIT ?",
                 queue_order()
             );
@@ -263,7 +262,6 @@ impl ReviewingStore for SqlStore {
             let candidate = format!(
                 "SELECT r.id FROM reviews r \
                  LEFT JOIN review_assignments a ON a.review_id = r.id \
-                 LEFT JOIN review_expedites e ON e.review_id = r.id \
                  WHERE r.state = ? AND (a.review_id IS NULL OR (a.org_id = ? AND a.reviewer_id IS NULL)) \
                  AND NOT EXISTS (SELECT 1 FROM app_members m WHERE m.app_id = r.app_id AND m.developer_id = ?) \
                  {} LIMIT 1",
@@ -294,32 +292,13 @@ impl ReviewingStore for SqlStore {
         .await
     }
 
-    async fn expedite_review(&self, review: ReviewId, by: DeveloperId, at: Timestamp) -> StoreResult<bool> {
+    async fn expedite_review_as_staff(&self, review: ReviewId, at: Timestamp) -> StoreResult<bool> {
         self.write(move |c| {
             let sql = format!(
-                "INSERT INTO review_expedites (review_id, expedited_at, expedited_by) \
-                 SELECT id, ?, ? FROM reviews WHERE id = ? AND {} ON CONFLICT (review_id) DO NOTHING",
+                "UPDATE reviews SET expedited_at = ? WHERE id = ? AND expedited_at IS NULL AND {}",
                 open_states("state")
             );
-            Ok(c.exec(&sql, params![at, by.0, review.0])? > 0)
-        })
-        .await
-    }
-
-    async fn review_checks(&self, review: ReviewId) -> StoreResult<Vec<CheckResult>> {
-        self.read(move |c| {
-            c.query(
-                "SELECT check_name, status, reason FROM review_checks WHERE review_id = ? ORDER BY position",
-                params![review.0],
-            )?
-            .iter()
-            .map(|row| {
-                let status = row.text(1);
-                let parsed = serde_json::from_value::<CheckStatus>(serde_json::Value::String(status.clone()))
-                    .map_err(|_| corrupt("check status", &status))?;
-                Ok(CheckResult { check: row.text(0), status: parsed, reason: row.text(2) })
-            })
-            .collect()
+            Ok(c.exec(&sql, params![at, review.0])? > 0)
         })
         .await
     }
