@@ -65,6 +65,7 @@ async fn approved(db: &Db, app: &App, owner: &Developer, user_version: &str, sha
         submitted_by: Some(owner.id),
         submitted_at: T0,
         decided_at: Some(T0),
+        expedited_at: None,
     };
     db.store.insert_review(&review).await.unwrap()
 }

@@ -14,7 +14,7 @@ use miniplat_core::apps::versions::{DevelopVersion, UploaderSlot, UserVersion};
 use miniplat_core::apps::App;
 use miniplat_core::error::StoreError;
 use miniplat_core::jobs::NewJob;
-use miniplat_core::review::{CheckStatus, Review, ReviewId, ReviewState, Submission};
+use miniplat_core::review::{Review, ReviewId, ReviewState, Submission};
 use miniplat_core::reviewing::{Assignment, RejectionReason, ReviewOrgId};
 use miniplat_core::store::prelude::*;
 use miniplat_core::store::{QueueFilter, ReviewUpdate};
@@ -27,7 +27,6 @@ conformance_suite! {
     claims_follow_queue_order_and_never_share_a_review,
     pools_belong_to_their_organisation_and_assignments_need_a_queued_review,
     leaving_reviewers_return_their_open_reviews_to_the_pool,
-    check_reports_are_read_in_order,
     delays_are_marked_once_with_their_push,
     the_rejection_catalogue_is_seeded_and_edited,
 }
@@ -254,25 +253,6 @@ async fn leaving_reviewers_return_their_open_reviews_to_the_pool(db: Db) {
     let acme = store.insert_review_org("Acme", T0).await.unwrap();
     store.put_reviewer(rita.id, acme.id, staff.id, T0 + 7).await.unwrap();
     assert_eq!(store.review_assignment(first).await.unwrap().unwrap().reviewer, None);
-}
-
-async fn check_reports_are_read_in_order(db: Db) {
-    let store = &db.store;
-    let owner = developer(store, "owner@example.com").await;
-    let shop = app(store, "Shop", &owner).await;
-    let id = queued(store, &shop, &owner, ReviewState::Queued, T0).await;
-    assert!(store.review_checks(id).await.unwrap().is_empty());
-    db.execute_directly(&format!(
-        "INSERT INTO review_checks (review_id, position, check_name, status, reason) VALUES \
-         ({0}, 2, 'privacy', 'needs_human', 'look'), ({0}, 1, 'package', 'pass', 'fine'), ({1}, 1, 'other', 'fail', 'x')",
-        id.0,
-        id.0 + 1
-    ))
-    .await
-    .unwrap();
-    let checks = store.review_checks(id).await.unwrap();
-    let seen: Vec<_> = checks.iter().map(|c| (c.check.as_str(), c.status, c.reason.as_str())).collect();
-    assert_eq!(seen, [("package", CheckStatus::Pass, "fine"), ("privacy", CheckStatus::NeedsHuman, "look")]);
 }
 
 async fn delays_are_marked_once_with_their_push(db: Db) {

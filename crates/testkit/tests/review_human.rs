@@ -400,7 +400,7 @@ async fn concurrent_claims_get_different_reviews_expedited_first() {
         // One by one, the queue order shows: expedited first, then the oldest.
         let solo = shop(&app, "Solo Shop").await.queue(&app, package(None)).await;
         let other = shop(&app, "Other Shop").await.queue(&app, package(None)).await;
-        platform.expedite_review(&staff, other).await.unwrap();
+        platform.expedite_review_as_staff(&staff, other).await.unwrap();
         assert_eq!(platform.claim_next_review(&desks[0]).await.unwrap(), Some(other));
         assert_eq!(platform.claim_next_review(&desks[0]).await.unwrap(), Some(solo));
         for desk in &desks {

@@ -20,8 +20,8 @@ mod push;
 mod quota;
 mod release;
 mod review;
-mod reviewing;
 mod review_submit;
+mod reviewing;
 mod tokens;
 mod versions;
 
@@ -42,8 +42,8 @@ pub use release::{
     RECTIFICATION_CLOSED,
 };
 pub use review::{ReviewStore, ReviewUpdate, REVIEW_IN_PROGRESS};
-pub use reviewing::{QueueFilter, ReviewingStore};
 pub use review_submit::*;
+pub use reviewing::{QueueFilter, ReviewingStore};
 pub use tokens::TokenStore;
 pub use versions::{VersionStore, PACKAGE_BLOB_CLAIMED};
 
@@ -104,7 +104,7 @@ impl<
             + DomainStore
             + ReviewingStore
             + ReleaseStore
-            + EnforcementStore,
+            + EnforcementStore
             + ReviewSubmitStore,
     > Store for T
 {

@@ -1,5 +1,5 @@
 //! Human release review: reviewer organisations and reviewers, the queue and its assignments,
-//! the automated check report a reviewer reads, the deadline sweep and the rejection-reason
+//! the deadline sweep and the rejection-reason
 //! catalogue.
 
 use async_trait::async_trait;
@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::accounts::DeveloperId;
 use crate::apps::AppKey;
 use crate::jobs::NewJob;
-use crate::review::{CheckResult, ReviewId};
+use crate::review::ReviewId;
 use crate::reviewing::{Assignment, QueueEntry, RejectionReason, ReviewOrg, ReviewOrgId, Reviewer};
 use crate::Timestamp;
 

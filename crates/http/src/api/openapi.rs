@@ -4,8 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, admin, apps, codes, hosts, push, release, upload_keys, versions};
-use super::{account, admin, apps, codes, hosts, push, reviews, upload_keys, versions};
+use super::{account, admin, apps, codes, hosts, push, release, reviews, upload_keys, versions};
 
 #[derive(OpenApi)]
 #[openapi(

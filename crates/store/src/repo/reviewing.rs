@@ -3,7 +3,7 @@
 
 use super::*;
 use miniplat_core::jobs::NewJob;
-use miniplat_core::review::{CheckResult, CheckStatus, ReviewId, ReviewState};
+use miniplat_core::review::{ReviewId, ReviewState};
 use miniplat_core::reviewing::{Assignment, QueueEntry, RejectionReason, ReviewOrg, ReviewOrgId, Reviewer};
 use miniplat_core::store::{QueueFilter, ReviewingStore};
 
