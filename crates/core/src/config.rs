@@ -70,6 +70,9 @@ pub struct PlatformConfig {
     pub push_concurrency: usize,
     /// Days the push delivery log is kept.
     pub push_log_days: i64,
+    /// Categories one mini program may have (53301), and add per month (53300).
+    pub categories_per_app: i64,
+    pub category_adds_per_month: i64,
 }
 
 /// Replaces the published daily limit and/or per-minute limit of one API.
@@ -120,6 +123,8 @@ impl Default for PlatformConfig {
             push_retry_base_secs: 5,
             push_concurrency: 32,
             push_log_days: 30,
+            categories_per_app: 5,
+            category_adds_per_month: 20,
         }
     }
 }

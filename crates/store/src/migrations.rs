@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_identities.sql")),
     (8, include_str!("../migrations/sqlite/0008_privacy.sql")),
     (9, include_str!("../migrations/sqlite/0009_reviews.sql")),
+    (10, include_str!("../migrations/sqlite/0010_categories.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -27,6 +28,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_identities.sql")),
     (8, include_str!("../migrations/postgres/0008_privacy.sql")),
     (9, include_str!("../migrations/postgres/0009_reviews.sql")),
+    (10, include_str!("../migrations/postgres/0010_categories.sql")),
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction; returns how many ran.

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod apps;
+mod categories;
 mod codes;
 mod hosts;
 mod identities;
@@ -22,6 +23,7 @@ mod versions;
 
 pub use accounts::AccountStore;
 pub use apps::AppStore;
+pub use categories::{CategoryStore, CATEGORY_ADD_MONTHLY_LIMIT, CATEGORY_LIMIT};
 pub use codes::{CodeStore, LinkStore};
 pub use hosts::HostStore;
 pub use identities::IdentityStore;
@@ -42,7 +44,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub mod prelude {
     pub use super::{
         AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
-        PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
+        PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore, CategoryStore,
     };
 }
 
@@ -62,6 +64,7 @@ pub trait Store:
     + JobStore
     + PushStore
     + ReviewStore
+    + CategoryStore
 {
 }
 
@@ -79,7 +82,8 @@ impl<
             + IdentityStore
             + JobStore
             + PushStore
-            + ReviewStore,
+            + ReviewStore
+            + CategoryStore,
     > Store for T
 {
 }

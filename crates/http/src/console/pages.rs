@@ -62,6 +62,8 @@ impl Chrome {
             items.push(("/admin/developers", "Developers", "admin-developers"));
             items.push(("/admin/registration", "Registration", "admin-registration"));
             items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
+            items.push(("/admin/categories", "Categories", "admin-categories"));
+            items.push(("/admin/category-reviews", "Category reviews", "admin-category-reviews"));
             items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
         }
         Self {
@@ -292,6 +294,11 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "push-saved" => "Your server answered the verification; push is on.",
         "push-test-queued" => "A debug_demo event was queued; the delivery log shows how it went.",
         "push-removed" => "Push is off; queued events will not be sent.",
+        "category-added" => "The category was added. Categories that need documents wait for platform staff.",
+        "category-resubmitted" => "The new documents were sent; the category is under review again.",
+        "category-deleted" => "The category was deleted.",
+        "category-saved" => "The catalogue was saved.",
+        "category-decided" => "The decision was recorded and pushed to the developer (wxa_category_audit).",
         _ => return None,
     })
 }

@@ -5,9 +5,11 @@
 //! [`finish_failure`], which writes the wire body (it knows the rid) and records the call with
 //! the body [`WxJson`] kept aside, so no request body is buffered twice.
 
+mod categories;
 mod extract;
 mod links;
 mod login;
+mod media_upload;
 mod privacy;
 mod qrcode;
 mod quota;
@@ -71,6 +73,22 @@ pub fn router() -> Router<AppState> {
         .route("/wxa/resetusersessionkey", get(login::reset_session_key))
         .route("/wxa/business/getuserencryptkey", get(login::user_encrypt_key))
         .route("/wxa/business/getuserphonenumber", post(login::phone_number).get(require_post))
+        .route("/cgi-bin/wxopen/getallcategories", get(categories::get_all_categories))
+        .route(
+            "/cgi-bin/wxopen/getcategoriesbytype",
+            post(categories::get_categories_by_type).get(require_post),
+        )
+        .route("/cgi-bin/wxopen/getcategory", get(categories::get_category))
+        .route("/cgi-bin/wxopen/addcategory", post(categories::add_category).get(require_post))
+        .route("/cgi-bin/wxopen/deletecategory", post(categories::delete_category).get(require_post))
+        .route("/cgi-bin/wxopen/modifycategory", post(categories::modify_category).get(require_post))
+        .route("/wxa/get_category", get(categories::get_usable_categories))
+        .route(
+            "/cgi-bin/media/upload",
+            post(media_upload::upload)
+                .get(require_post)
+                .layer(axum::extract::DefaultBodyLimit::max(media_upload::UPLOAD_LIMIT)),
+        )
 }
 
 tokio::task_local! {
