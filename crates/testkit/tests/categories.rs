@@ -75,7 +75,7 @@ async fn add(app: &TestApp, token: &str, categories: Value) -> Value {
     app.wx_post("/cgi-bin/wxopen/addcategory", token, json!({ "categories": categories })).await
 }
 
-fn listed<'a>(body: &'a Value, first: i64, second: i64) -> Option<&'a Value> {
+fn listed(body: &Value, first: i64, second: i64) -> Option<&Value> {
     body["categories"].as_array().unwrap().iter().find(|c| c["first"] == first && c["second"] == second)
 }
 
@@ -84,7 +84,12 @@ async fn signed_in<'a>(app: &'a TestApp, email: &str, role: PlatformRole) -> (De
     let platform = app.platform();
     let developer = match platform.create_verified_developer(email, role).await {
         Ok(developer) => developer,
-        Err(_) => platform.store.developer_by_email(&miniplat_core::email::Email::parse(email).unwrap()).await.unwrap().unwrap(),
+        Err(_) => platform
+            .store
+            .developer_by_email(&miniplat_core::email::Email::parse(email).unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
     };
     platform.set_initial_developer_password(&developer, PASSWORD).await.unwrap();
     let mut visitor = Visitor::new(app);
@@ -108,10 +113,12 @@ impl Receiver {
                 get(|Query(query): Query<HashMap<String, String>>| async move {
                     query.get("echostr").cloned().unwrap_or_default()
                 })
-                .post(|State(posts): State<Arc<Mutex<Vec<Value>>>>, body: String| async move {
-                    posts.lock().unwrap().push(serde_json::from_str(&body).unwrap_or(Value::Null));
-                    "success"
-                }),
+                .post(
+                    |State(posts): State<Arc<Mutex<Vec<Value>>>>, body: String| async move {
+                        posts.lock().unwrap().push(serde_json::from_str(&body).unwrap_or(Value::Null));
+                        "success"
+                    },
+                ),
             )
             .with_state(posts.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -161,12 +168,21 @@ async fn the_catalogue_is_served_whole_and_by_subject_type() {
         let by_type = |verify_type: Value| {
             let (app, token) = (&app, token.clone());
             async move {
-                app.wx_post("/cgi-bin/wxopen/getcategoriesbytype", &token, json!({ "verify_type": verify_type }))
-                    .await
+                app.wx_post(
+                    "/cgi-bin/wxopen/getcategoriesbytype",
+                    &token,
+                    json!({ "verify_type": verify_type }),
+                )
+                .await
             }
         };
         let ids = |body: &Value| -> Vec<i64> {
-            body["categories_list"]["categories"].as_array().unwrap().iter().map(|n| n["id"].as_i64().unwrap()).collect()
+            body["categories_list"]["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].as_i64().unwrap())
+                .collect()
         };
         let personal = ids(&by_type(json!(0)).await);
         assert!(personal.contains(&101) && !personal.contains(&201), "no sensitive category for individuals");
@@ -177,7 +193,10 @@ async fn the_catalogue_is_served_whole_and_by_subject_type() {
         assert!(!enterprise.contains(&601), "public hospitals are not for enterprises");
         assert_eq!(ids(&by_type(Value::Null).await), personal, "verify_type defaults to personal");
         assert_errcode(&by_type(json!(9)).await, 53303);
-        assert_errcode(&app.get(&format!("/cgi-bin/wxopen/getcategoriesbytype?access_token={token}")).await.json(), 43002);
+        assert_errcode(
+            &app.get(&format!("/cgi-bin/wxopen/getcategoriesbytype?access_token={token}")).await.json(),
+            43002,
+        );
         assert_errcode(&wx_get(&app, "/cgi-bin/wxopen/getallcategories", "bad-token").await, 40001);
     })
     .await;
@@ -195,15 +214,28 @@ async fn categories_without_documents_are_approved_at_once_and_usable_in_submiss
         let empty = wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await;
         assert_errcode(&empty, 0);
         assert_eq!(empty["categories"], json!([]));
-        assert_eq!((empty["limit"].as_i64(), empty["quota"].as_i64(), empty["category_limit"].as_i64()), (Some(20), Some(20), Some(5)));
+        assert_eq!(
+            (empty["limit"].as_i64(), empty["quota"].as_i64(), empty["category_limit"].as_i64()),
+            (Some(20), Some(20), Some(5))
+        );
         assert_eq!(wx_get(&app, "/wxa/get_category", &token).await["category_list"], json!([]));
 
         // Ids as numbers or numeric strings.
-        assert_errcode(&add(&app, &token, json!([{ "first": 1, "second": "101" }, { "first": "7", "second": 701 }])).await, 0);
+        assert_errcode(
+            &add(&app, &token, json!([{ "first": 1, "second": "101" }, { "first": "7", "second": 701 }]))
+                .await,
+            0,
+        );
         let mine = wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await;
         let efficiency = listed(&mine, 1, 101).unwrap();
-        assert_eq!((efficiency["first_name"].as_str(), efficiency["second_name"].as_str()), (Some("工具"), Some("效率")));
-        assert_eq!((efficiency["audit_status"].as_i64(), efficiency["audit_reason"].as_str()), (Some(3), Some("")));
+        assert_eq!(
+            (efficiency["first_name"].as_str(), efficiency["second_name"].as_str()),
+            (Some("工具"), Some("效率"))
+        );
+        assert_eq!(
+            (efficiency["audit_status"].as_i64(), efficiency["audit_reason"].as_str()),
+            (Some(3), Some(""))
+        );
         assert_eq!(mine["quota"], 18);
         let usable = wx_get(&app, "/wxa/get_category", &token).await;
         assert_errcode(&usable, 0);
@@ -223,13 +255,23 @@ async fn categories_without_documents_are_approved_at_once_and_usable_in_submiss
             (json!([]), 53303),
             (json!([{ "first": 2, "second": 201, "certicates": [] }]), 53302),
             (json!([{ "first": 5, "second": 501 }]), 53302),
-            (json!([{ "first": 1, "second": 102, "certicates": [{ "key": "营业执照", "value": "m" }] }]), 53303),
+            (
+                json!([{ "first": 1, "second": 102, "certicates": [{ "key": "营业执照", "value": "m" }] }]),
+                53303,
+            ),
         ] {
             assert_errcode(&add(&app, &token, body).await, errcode);
         }
         assert_errcode(&app.wx_post("/cgi-bin/wxopen/addcategory", &token, json!({})).await, 53303);
-        assert_errcode(&app.wx_post("/cgi-bin/wxopen/addcategory", &token, json!({ "categories": { "first": 1 } })).await, 47001);
-        assert_eq!(wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await["categories"].as_array().unwrap().len(), 2);
+        assert_errcode(
+            &app.wx_post("/cgi-bin/wxopen/addcategory", &token, json!({ "categories": { "first": 1 } }))
+                .await,
+            47001,
+        );
+        assert_eq!(
+            wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await["categories"].as_array().unwrap().len(),
+            2
+        );
 
         // Isolation: the other mini program sees none of it and cannot touch it.
         assert_eq!(wx_get(&app, "/cgi-bin/wxopen/getcategory", &other_token).await["categories"], json!([]));
@@ -238,7 +280,11 @@ async fn categories_without_documents_are_approved_at_once_and_usable_in_submiss
         assert!(listed(&wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await, 1, 101).is_some());
 
         // Approved categories can be deleted; modifying one that needs no document is 53306.
-        assert_errcode(&app.wx_post("/cgi-bin/wxopen/modifycategory", &token, json!({ "first": 1, "second": 101 })).await, 53306);
+        assert_errcode(
+            &app.wx_post("/cgi-bin/wxopen/modifycategory", &token, json!({ "first": 1, "second": 101 }))
+                .await,
+            53306,
+        );
         assert_errcode(&app.wx_post(delete, &token, json!({ "first": 7, "second": 701 })).await, 0);
         assert_errcode(&app.wx_post(delete, &token, json!({ "first": 7, "second": 701 })).await, 53303);
         let after = wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await;
@@ -259,7 +305,10 @@ async fn limits_per_app_and_per_month() {
         let (_, key) = app.developer("dev@example.com").await;
         let (appid, secret) = app.app(&key, "Busy Shop").await;
         let token = app.access_token(&appid, &secret).await;
-        assert_errcode(&add(&app, &token, json!([{ "first": 1, "second": 101 }, { "first": 1, "second": 102 }])).await, 0);
+        assert_errcode(
+            &add(&app, &token, json!([{ "first": 1, "second": 101 }, { "first": 1, "second": 102 }])).await,
+            0,
+        );
         assert_errcode(&add(&app, &token, json!([{ "first": 1, "second": 103 }])).await, 53301);
         let delete = "/cgi-bin/wxopen/deletecategory";
         assert_errcode(&app.wx_post(delete, &token, json!({ "first": 1, "second": 102 })).await, 0);
@@ -267,7 +316,10 @@ async fn limits_per_app_and_per_month() {
         assert_errcode(&app.wx_post(delete, &token, json!({ "first": 1, "second": 103 })).await, 0);
         assert_errcode(&add(&app, &token, json!([{ "first": 1, "second": 104 }])).await, 53300);
         let overview = wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await;
-        assert_eq!((overview["limit"].as_i64(), overview["quota"].as_i64(), overview["category_limit"].as_i64()), (Some(3), Some(0), Some(2)));
+        assert_eq!(
+            (overview["limit"].as_i64(), overview["quota"].as_i64(), overview["category_limit"].as_i64()),
+            (Some(3), Some(0), Some(2))
+        );
         assert_eq!(overview["categories"].as_array().unwrap().len(), 1, "refusals added nothing");
         // A new month brings new additions.
         app.clock.set(app.clock_now() + 32 * 86_400);
@@ -279,7 +331,8 @@ async fn limits_per_app_and_per_month() {
 #[tokio::test(flavor = "multi_thread")]
 async fn documents_go_to_staff_who_approve_or_reject_and_the_result_is_pushed() {
     for backend in Backend::all() {
-        let app = TestApp::with_config(backend, |config| config.platform.push_allow_private_addresses = true).await;
+        let app =
+            TestApp::with_config(backend, |config| config.platform.push_allow_private_addresses = true).await;
         let platform = app.platform();
         let (developer, key) = app.developer("dev@example.com").await;
         make_enterprise(&app, &developer).await;
@@ -302,7 +355,12 @@ async fn documents_go_to_staff_who_approve_or_reject_and_the_result_is_pushed() 
         assert_errcode(&add(&app, &token, school("no-such-media")).await, 40007);
         assert_errcode(&add(&app, &token, school(&neighbours)).await, 40007);
         assert_errcode(
-            &add(&app, &token, json!([{ "first": 2, "second": 201, "certicates": [{ "key": "身份证", "value": licence }] }])).await,
+            &add(
+                &app,
+                &token,
+                json!([{ "first": 2, "second": 201, "certicates": [{ "key": "身份证", "value": licence }] }]),
+            )
+            .await,
             53303,
         );
         assert_errcode(&add(&app, &token, school(&licence)).await, 0);
@@ -311,7 +369,11 @@ async fn documents_go_to_staff_who_approve_or_reject_and_the_result_is_pushed() 
         assert_errcode(&add(&app, &token, training).await, 0);
         let mine = wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await;
         assert_eq!(listed(&mine, 2, 201).unwrap()["audit_status"], 1, "waiting for staff");
-        assert_eq!(wx_get(&app, "/wxa/get_category", &token).await["category_list"], json!([]), "not usable yet");
+        assert_eq!(
+            wx_get(&app, "/wxa/get_category", &token).await["category_list"],
+            json!([]),
+            "not usable yet"
+        );
         let delete = "/cgi-bin/wxopen/deletecategory";
         let modify = "/cgi-bin/wxopen/modifycategory";
         assert_errcode(&app.wx_post(delete, &token, json!({ "first": 2, "second": 201 })).await, 53308);
@@ -326,7 +388,12 @@ async fn documents_go_to_staff_who_approve_or_reject_and_the_result_is_pushed() 
         let queue = op.get("/admin/category-reviews").await;
         assert_eq!(queue.status, StatusCode::OK);
         let queue = queue.text();
-        assert!(queue.contains("教育 / 在线教育") && queue.contains("School Shop") && queue.contains("办学许可证"), "{queue}");
+        assert!(
+            queue.contains("教育 / 在线教育")
+                && queue.contains("School Shop")
+                && queue.contains("办学许可证"),
+            "{queue}"
+        );
         let pending = platform.pending_category_applications(&operator).await.unwrap();
         assert_eq!(pending.len(), 2);
         let school_id = pending.iter().find(|p| p.application.second.0 == 201).unwrap().application.id;
@@ -341,7 +408,13 @@ async fn documents_go_to_staff_who_approve_or_reject_and_the_result_is_pushed() 
         assert_eq!(op.get(&foreign).await.status, StatusCode::NOT_FOUND, "only the application's documents");
 
         // Approve one, reject the other (a reason is required).
-        let approve = op.submit("/admin/category-reviews", &format!("/admin/category-reviews/{school_id}"), &[("decision", "approve")]).await;
+        let approve = op
+            .submit(
+                "/admin/category-reviews",
+                &format!("/admin/category-reviews/{school_id}"),
+                &[("decision", "approve")],
+            )
+            .await;
         assert_eq!(approve.status, StatusCode::SEE_OTHER);
         let action = format!("/admin/category-reviews/{training_id}");
         let no_reason = op.submit("/admin/category-reviews", &action, &[("decision", "reject")]).await;
@@ -356,9 +429,13 @@ async fn documents_go_to_staff_who_approve_or_reject_and_the_result_is_pushed() 
         assert_eq!(by_dev.status, StatusCode::NOT_FOUND);
 
         assert_eq!(platform.run_push_deliveries().await.unwrap(), 2);
-        let pushes: Vec<Value> = receiver.posts().into_iter().filter(|p| p["Event"] == "wxa_category_audit").collect();
+        let pushes: Vec<Value> =
+            receiver.posts().into_iter().filter(|p| p["Event"] == "wxa_category_audit").collect();
         assert_eq!(pushes.len(), 2, "{pushes:?}");
-        assert_eq!((pushes[0]["first"].as_i64(), pushes[0]["second"].as_i64(), pushes[0]["ret"].as_i64()), (Some(2), Some(201), Some(3)));
+        assert_eq!(
+            (pushes[0]["first"].as_i64(), pushes[0]["second"].as_i64(), pushes[0]["ret"].as_i64()),
+            (Some(2), Some(201), Some(3))
+        );
         assert_eq!((pushes[1]["second"].as_i64(), pushes[1]["ret"].as_i64()), (Some(203), Some(2)));
         assert_eq!(pushes[1]["reason"], "许可证已过期");
         assert_eq!(pushes[1]["MsgType"], "event");
@@ -366,26 +443,38 @@ async fn documents_go_to_staff_who_approve_or_reject_and_the_result_is_pushed() 
         let mine = wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await;
         assert_eq!(listed(&mine, 2, 201).unwrap()["audit_status"], 3);
         let rejected = listed(&mine, 2, 203).unwrap();
-        assert_eq!((rejected["audit_status"].as_i64(), rejected["audit_reason"].as_str()), (Some(2), Some("许可证已过期")));
+        assert_eq!(
+            (rejected["audit_status"].as_i64(), rejected["audit_reason"].as_str()),
+            (Some(2), Some("许可证已过期"))
+        );
         let usable = wx_get(&app, "/wxa/get_category", &token).await;
         assert_eq!(usable["category_list"].as_array().unwrap().len(), 1);
         assert_eq!(usable["category_list"][0]["second_class"], "在线教育");
 
         // New documents for the rejected one: incomplete is 53311, then back under review.
         let renewed = media_id(&app, &token).await;
-        let half = json!({ "first": 2, "second": 203, "certicates": [{ "key": "办学许可证", "value": renewed }] });
+        let half =
+            json!({ "first": 2, "second": 203, "certicates": [{ "key": "办学许可证", "value": renewed }] });
         assert_errcode(&app.wx_post(modify, &token, half).await, 53311);
         let whole = json!({ "first": "2", "second": "203", "certicates": [
             { "key": "办学许可证", "value": renewed }, { "key": "营业执照", "value": renewed }] });
         assert_errcode(&app.wx_post(modify, &token, whole).await, 0);
         let mine = wx_get(&app, "/cgi-bin/wxopen/getcategory", &token).await;
-        assert_eq!((listed(&mine, 2, 203).unwrap()["audit_status"].as_i64(), listed(&mine, 2, 203).unwrap()["audit_reason"].as_str()), (Some(1), Some("")));
+        assert_eq!(
+            (
+                listed(&mine, 2, 203).unwrap()["audit_status"].as_i64(),
+                listed(&mine, 2, 203).unwrap()["audit_reason"].as_str()
+            ),
+            (Some(1), Some(""))
+        );
 
         // Every decision is in the audit log with who made it.
         let log = platform.store.audit_tail(50).await.unwrap();
         let decisions: Vec<_> = log.iter().filter(|e| e.action == "category.decide").collect();
         assert_eq!(decisions.len(), 2);
-        assert!(decisions.iter().all(|e| e.actor == format!("developer:{}", operator.id.0) && e.target == appid));
+        assert!(decisions
+            .iter()
+            .all(|e| e.actor == format!("developer:{}", operator.id.0) && e.target == appid));
 
         // The other app's categories are untouched by all of it.
         assert_eq!(wx_get(&app, "/cgi-bin/wxopen/getcategory", &other_token).await["categories"], json!([]));
@@ -420,20 +509,34 @@ async fn staff_keep_the_catalogue_and_delisted_categories_fail_review() {
 
         // Add a third-level category under 工具/效率 with special rules, then edit it.
         let added = op
-            .submit("/admin/categories", "/admin/categories", &[("parent", "101"), ("name", "笔记工具"), ("rules", "须人工核对")])
+            .submit(
+                "/admin/categories",
+                "/admin/categories",
+                &[("parent", "101"), ("name", "笔记工具"), ("rules", "须人工核对")],
+            )
             .await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text());
         let catalogue = platform.category_catalogue().await.unwrap();
         let new = catalogue.categories.iter().find(|c| c.name == "笔记工具").unwrap().clone();
         assert_eq!((new.level, new.parent.0, new.special_rules.as_deref()), (3, 101, Some("须人工核对")));
         let too_deep = op
-            .submit("/admin/categories", "/admin/categories", &[("parent", &new.id.0.to_string()), ("name", "x")])
+            .submit(
+                "/admin/categories",
+                "/admin/categories",
+                &[("parent", &new.id.0.to_string()), ("name", "x")],
+            )
             .await;
         assert_eq!(too_deep.status, StatusCode::BAD_REQUEST);
-        let same_name = op.submit("/admin/categories", "/admin/categories", &[("parent", "0"), ("name", "工具")]).await;
+        let same_name =
+            op.submit("/admin/categories", "/admin/categories", &[("parent", "0"), ("name", "工具")]).await;
         assert_eq!(same_name.status, StatusCode::BAD_REQUEST);
         let with_third = Submission {
-            item_list: vec![ReviewItem { first_id: Some(1), second_id: Some(101), third_id: Some(new.id.0), ..Default::default() }],
+            item_list: vec![ReviewItem {
+                first_id: Some(1),
+                second_id: Some(101),
+                third_id: Some(new.id.0),
+                ..Default::default()
+            }],
             ..Default::default()
         };
         let check = platform.check_review_categories(&record, &with_third).await.unwrap();
@@ -444,16 +547,31 @@ async fn staff_keep_the_catalogue_and_delisted_categories_fail_review() {
             .submit(
                 "/admin/categories",
                 "/admin/categories/102",
-                &[("name", "信息查询"), ("qualifications", "营业执照\n"), ("remark", "营业执照副本"), ("type_enterprise", "1")],
+                &[
+                    ("name", "信息查询"),
+                    ("qualifications", "营业执照\n"),
+                    ("remark", "营业执照副本"),
+                    ("type_enterprise", "1"),
+                ],
             )
             .await;
         assert_eq!(edit.status, StatusCode::SEE_OTHER);
-        let edited = platform.category_catalogue().await.unwrap().get(miniplat_core::categories::CategoryId(102)).unwrap().clone();
-        assert_eq!((edited.qualifications.clone(), edited.subject_types.clone()), (vec!["营业执照".to_owned()], vec![SubjectType::Enterprise]));
+        let edited = platform
+            .category_catalogue()
+            .await
+            .unwrap()
+            .get(miniplat_core::categories::CategoryId(102))
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (edited.qualifications.clone(), edited.subject_types.clone()),
+            (vec!["营业执照".to_owned()], vec![SubjectType::Enterprise])
+        );
         assert_errcode(&add(&app, &token, json!([{ "first": 1, "second": 102 }])).await, 53302);
 
         // Delisting: cannot be added any more, leaves get_category, and fails review.
-        let delist = op.submit("/admin/categories", "/admin/categories/101/listing", &[("action", "delist")]).await;
+        let delist =
+            op.submit("/admin/categories", "/admin/categories/101/listing", &[("action", "delist")]).await;
         assert_eq!(delist.status, StatusCode::SEE_OTHER);
         assert_eq!(wx_get(&app, "/wxa/get_category", &token).await["category_list"], json!([]));
         let check = platform.check_review_categories(&record, &submission(1, 101)).await.unwrap();
@@ -464,11 +582,17 @@ async fn staff_keep_the_catalogue_and_delisted_categories_fail_review() {
         let (other_appid, other_secret) = app.app(&key, "Late Shop").await;
         let other_token = app.access_token(&other_appid, &other_secret).await;
         assert_errcode(&add(&app, &other_token, json!([{ "first": 1, "second": 101 }])).await, 53303);
-        let relist = op.submit("/admin/categories", "/admin/categories/101/listing", &[("action", "relist")]).await;
+        let relist =
+            op.submit("/admin/categories", "/admin/categories/101/listing", &[("action", "relist")]).await;
         assert_eq!(relist.status, StatusCode::SEE_OTHER);
         assert_errcode(&add(&app, &other_token, json!([{ "first": 1, "second": 101 }])).await, 0);
 
-        let actions: Vec<String> = platform.store.audit_tail(50).await.unwrap().into_iter()
+        let actions: Vec<String> = platform
+            .store
+            .audit_tail(50)
+            .await
+            .unwrap()
+            .into_iter()
             .filter(|e| e.actor == format!("developer:{}", operator.id.0))
             .map(|e| e.action)
             .collect();
@@ -479,8 +603,10 @@ async fn staff_keep_the_catalogue_and_delisted_categories_fail_review() {
         // Developers may not change the catalogue.
         let (_, mut dev) = signed_in(&app, "dev@example.com", PlatformRole::Developer).await;
         let console = dev.get("/console").await;
-        let csrf = miniplat_testkit::visitor::attribute_after(&console.text(), r#"name="csrf" value=""#).unwrap_or_default();
-        let refused = dev.post("/admin/categories", &[("csrf", &csrf), ("parent", "0"), ("name", "黑客")]).await;
+        let csrf = miniplat_testkit::visitor::attribute_after(&console.text(), r#"name="csrf" value=""#)
+            .unwrap_or_default();
+        let refused =
+            dev.post("/admin/categories", &[("csrf", &csrf), ("parent", "0"), ("name", "黑客")]).await;
         assert_eq!(refused.status, StatusCode::NOT_FOUND);
         assert!(!platform.category_catalogue().await.unwrap().categories.iter().any(|c| c.name == "黑客"));
     })
@@ -581,7 +707,8 @@ async fn the_console_tab_adds_deletes_and_resubmits() {
         let missing = dev.upload(&page, &[("csrf", &csrf), ("first", "2"), ("second", "201")], &[]).await;
         assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(missing.text().contains("53311"), "{}", missing.text());
-        let sent = dev.upload(&page, &[("csrf", &csrf), ("first", "2"), ("second", "201")], &[("doc0", PNG)]).await;
+        let sent =
+            dev.upload(&page, &[("csrf", &csrf), ("first", "2"), ("second", "201")], &[("doc0", PNG)]).await;
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
         let listing = dev.get(&page).await.text();
         assert!(listing.contains("Under review") && listing.contains("Approved"), "{listing}");
@@ -589,21 +716,30 @@ async fn the_console_tab_adds_deletes_and_resubmits() {
         // Staff reject it; the developer reads the reason and sends a new image.
         let (operator, _) = signed_in(&app, "op@example.com", PlatformRole::Operator).await;
         let pending = platform.pending_category_applications(&operator).await.unwrap();
-        platform.decide_category_application(&operator, pending[0].application.id, false, "图片模糊").await.unwrap();
+        platform
+            .decide_category_application(&operator, pending[0].application.id, false, "图片模糊")
+            .await
+            .unwrap();
         let listing = dev.get(&page).await;
         assert!(listing.text().contains("图片模糊") && listing.text().contains("Send new documents"));
         let csrf = miniplat_testkit::visitor::csrf_of(&listing);
         let resent = dev
-            .upload(&format!("{page}/resubmit"), &[("csrf", &csrf), ("first", "2"), ("second", "201")], &[("doc0", PNG)])
+            .upload(
+                &format!("{page}/resubmit"),
+                &[("csrf", &csrf), ("first", "2"), ("second", "201")],
+                &[("doc0", PNG)],
+            )
             .await;
         assert_eq!(resent.status, StatusCode::SEE_OTHER, "{}", resent.text());
         assert_eq!(platform.pending_category_applications(&operator).await.unwrap().len(), 1);
 
         // Under review it cannot be deleted; the approved one can.
-        let refused = dev.submit(&page, &format!("{page}/delete"), &[("first", "2"), ("second", "201")]).await;
+        let refused =
+            dev.submit(&page, &format!("{page}/delete"), &[("first", "2"), ("second", "201")]).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.text().contains("53308"));
-        let deleted = dev.submit(&page, &format!("{page}/delete"), &[("first", "1"), ("second", "101")]).await;
+        let deleted =
+            dev.submit(&page, &format!("{page}/delete"), &[("first", "1"), ("second", "101")]).await;
         assert_eq!(deleted.status, StatusCode::SEE_OTHER);
         let record = platform.app_by_appid(&appid).await.unwrap();
         let overview = platform.app_category_overview(record.key).await.unwrap();

@@ -23,7 +23,11 @@ impl Platform {
 }
 
 /// The check itself, on what the store returned.
-pub fn check_categories(catalogue: &Catalogue, approved: &[ApprovedCategory], items: &[ReviewItem]) -> CheckResult {
+pub fn check_categories(
+    catalogue: &Catalogue,
+    approved: &[ApprovedCategory],
+    items: &[ReviewItem],
+) -> CheckResult {
     if approved.is_empty() {
         return CheckResult::new(
             CHECK,
@@ -40,9 +44,8 @@ pub fn check_categories(catalogue: &Catalogue, approved: &[ApprovedCategory], it
         }
         let page = item.address.as_deref().unwrap_or("(no address)");
         let label = format!("item {} ({page})", index + 1);
-        let found = approved.iter().find(|a| {
-            Some(a.first.0) == item.first_id && Some(a.second.0) == item.second_id
-        });
+        let found =
+            approved.iter().find(|a| Some(a.first.0) == item.first_id && Some(a.second.0) == item.second_id);
         let Some(category) = found else {
             return CheckResult::new(
                 CHECK,
@@ -62,7 +65,10 @@ pub fn check_categories(catalogue: &Catalogue, approved: &[ApprovedCategory], it
                     return CheckResult::new(
                         CHECK,
                         CheckStatus::Fail,
-                        format!("{label} names third_id {id}, which is not a subcategory of {}", category.second_name),
+                        format!(
+                            "{label} names third_id {id}, which is not a subcategory of {}",
+                            category.second_name
+                        ),
                     )
                 }
             },
@@ -76,17 +82,25 @@ pub fn check_categories(catalogue: &Catalogue, approved: &[ApprovedCategory], it
     let mut rules = Vec::new();
     for (category, third) in &used {
         let label = format!("{}/{}", category.first_name, category.second_name);
-        let nodes: Vec<&Category> =
-            [Some(category.first), Some(category.second)].into_iter().flatten().filter_map(|id| catalogue.get(id)).chain(*third).collect();
+        let nodes: Vec<&Category> = [Some(category.first), Some(category.second)]
+            .into_iter()
+            .flatten()
+            .filter_map(|id| catalogue.get(id))
+            .chain(*third)
+            .collect();
         if let Some(delisted) = nodes.iter().find(|n| n.delisted) {
             return CheckResult::new(
                 CHECK,
                 CheckStatus::Fail,
-                format!("the category {} was delisted ({} no longer exists, 85077); choose another", label, delisted.name),
+                format!(
+                    "the category {} was delisted ({} no longer exists, 85077); choose another",
+                    label, delisted.name
+                ),
             );
         }
         if nodes.iter().any(|n| n.sensitive) {
-            let required = catalogue.get(category.second).map(|c| c.qualifications.as_slice()).unwrap_or_default();
+            let required =
+                catalogue.get(category.second).map(|c| c.qualifications.as_slice()).unwrap_or_default();
             let sent = &category.application.certificates;
             if let Some(missing) = required.iter().find(|q| !sent.iter().any(|c| &c.key == *q)) {
                 return CheckResult::new(
@@ -180,7 +194,15 @@ mod tests {
         let mut ruled = node(3, 0, 1);
         ruled.special_rules = Some("UGC needs moderation".into());
         Catalogue {
-            categories: vec![node(1, 0, 1), node(11, 1, 2), node(111, 11, 3), sensitive, licensed, ruled, node(31, 3, 2)],
+            categories: vec![
+                node(1, 0, 1),
+                node(11, 1, 2),
+                node(111, 11, 3),
+                sensitive,
+                licensed,
+                ruled,
+                node(31, 3, 2),
+            ],
         }
     }
 
@@ -195,7 +217,10 @@ mod tests {
     fn items_must_name_approved_categories_and_their_subcategories() {
         let approved = [approved(1, 11, &[])];
         assert_eq!(check_categories(&catalogue(), &approved, &[]).status, CheckStatus::Pass);
-        assert_eq!(check_categories(&catalogue(), &approved, &[item(1, 11, Some(111))]).status, CheckStatus::Pass);
+        assert_eq!(
+            check_categories(&catalogue(), &approved, &[item(1, 11, Some(111))]).status,
+            CheckStatus::Pass
+        );
         let wrong = check_categories(&catalogue(), &approved, &[item(1, 11, None), item(2, 21, None)]);
         assert_eq!(wrong.status, CheckStatus::Fail);
         assert!(wrong.reason.contains("item 2 (pages/index/index)"), "{}", wrong.reason);
@@ -214,7 +239,10 @@ mod tests {
         let incomplete = check_categories(&catalogue(), &[approved(2, 21, &[])], &[]);
         assert_eq!(incomplete.status, CheckStatus::Fail);
         assert!(incomplete.reason.contains("licence"));
-        assert_eq!(check_categories(&catalogue(), &[approved(2, 21, &["licence"])], &[]).status, CheckStatus::Pass);
+        assert_eq!(
+            check_categories(&catalogue(), &[approved(2, 21, &["licence"])], &[]).status,
+            CheckStatus::Pass
+        );
 
         let ruled = check_categories(&catalogue(), &[approved(3, 31, &[])], &[]);
         assert_eq!(ruled.status, CheckStatus::NeedsHuman);

@@ -42,7 +42,9 @@ impl Platform {
     ) -> Result<()> {
         let app = self.app_for_category_change(actor, appid).await?;
         let certificates = self.store_documents(&app, documents).await?;
-        self.add_app_categories(app.key, vec![CategoryRequest { first, second, certificates }]).await.map_err(refused)?;
+        self.add_app_categories(app.key, vec![CategoryRequest { first, second, certificates }])
+            .await
+            .map_err(refused)?;
         let detail = format!("{}/{}", first.0, second.0);
         self.audit(Actor::Developer(actor.id), "category.apply", app.appid.as_str(), &detail).await
     }
@@ -58,7 +60,9 @@ impl Platform {
     ) -> Result<()> {
         let app = self.app_for_category_change(actor, appid).await?;
         let certificates = self.store_documents(&app, documents).await?;
-        self.modify_app_category(app.key, CategoryRequest { first, second, certificates }).await.map_err(refused)?;
+        self.modify_app_category(app.key, CategoryRequest { first, second, certificates })
+            .await
+            .map_err(refused)?;
         let detail = format!("{}/{}", first.0, second.0);
         self.audit(Actor::Developer(actor.id), "category.resubmit", app.appid.as_str(), &detail).await
     }
@@ -84,7 +88,11 @@ impl Platform {
         Ok(app)
     }
 
-    async fn store_documents(&self, app: &App, documents: Vec<(String, Vec<u8>)>) -> Result<Vec<Certificate>> {
+    async fn store_documents(
+        &self,
+        app: &App,
+        documents: Vec<(String, Vec<u8>)>,
+    ) -> Result<Vec<Certificate>> {
         let mut certificates = Vec::with_capacity(documents.len());
         for (key, bytes) in documents {
             let media = self.upload_media(app.key, bytes).await?;

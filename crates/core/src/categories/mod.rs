@@ -264,7 +264,8 @@ impl Platform {
     /// The app's approved categories (`/wxa/get_category` lists those not delisted).
     pub async fn approved_categories(&self, app: AppKey) -> Result<Vec<ApprovedCategory>> {
         let catalogue = self.category_catalogue().await?;
-        let approved = self.store.app_categories(app).await?.into_iter().filter(|a| a.state == CategoryState::Approved);
+        let approved =
+            self.store.app_categories(app).await?.into_iter().filter(|a| a.state == CategoryState::Approved);
         Ok(approved
             .filter_map(|application| {
                 let first = catalogue.get(application.first)?;
@@ -283,7 +284,11 @@ impl Platform {
 
     /// `addcategory`: applies for every requested category, or for none. Categories that need
     /// no document are approved at once.
-    pub async fn add_app_categories(&self, app: AppKey, requests: Vec<CategoryRequest>) -> Result<(), WxError> {
+    pub async fn add_app_categories(
+        &self,
+        app: AppKey,
+        requests: Vec<CategoryRequest>,
+    ) -> Result<(), WxError> {
         if requests.is_empty() || requests.len() > CATEGORIES_PER_CALL {
             return Err(WxError::category_invalid_params(&format!(
                 "categories must list 1 to {CATEGORIES_PER_CALL} categories"
@@ -299,12 +304,17 @@ impl Platform {
                 return Err(WxError::category_duplicate());
             }
             let (_, second) = listed_pair(&catalogue, request.first, request.second)?;
-            if !second.open_to(subject_type) || !catalogue.get(request.first).is_some_and(|f| f.open_to(subject_type)) {
+            if !second.open_to(subject_type)
+                || !catalogue.get(request.first).is_some_and(|f| f.open_to(subject_type))
+            {
                 return Err(WxError::category_subject_not_allowed());
             }
             self.check_certificates(app.key, second, &request.certificates).await?;
-            let state =
-                if second.qualifications.is_empty() { CategoryState::Approved } else { CategoryState::Reviewing };
+            let state = if second.qualifications.is_empty() {
+                CategoryState::Approved
+            } else {
+                CategoryState::Reviewing
+            };
             applications.push(AppCategory {
                 id: 0,
                 app: app.key,
@@ -332,7 +342,12 @@ impl Platform {
     }
 
     /// `deletecategory`. Categories under review cannot be deleted (53308).
-    pub async fn delete_app_category(&self, app: AppKey, first: CategoryId, second: CategoryId) -> Result<(), WxError> {
+    pub async fn delete_app_category(
+        &self,
+        app: AppKey,
+        first: CategoryId,
+        second: CategoryId,
+    ) -> Result<(), WxError> {
         let application = self.app_category(app, first, second).await?;
         if application.state == CategoryState::Reviewing {
             return Err(WxError::category_reviewing());
@@ -356,15 +371,22 @@ impl Platform {
             return Err(WxError::category_not_rejected());
         }
         self.check_certificates(app, second, &request.certificates).await?;
-        let resubmitted =
-            self.store.resubmit_app_category(app, application.id, &request.certificates, self.clock.now()).await?;
+        let resubmitted = self
+            .store
+            .resubmit_app_category(app, application.id, &request.certificates, self.clock.now())
+            .await?;
         if !resubmitted {
             return Err(WxError::category_not_rejected());
         }
         Ok(())
     }
 
-    async fn app_category(&self, app: AppKey, first: CategoryId, second: CategoryId) -> Result<AppCategory, WxError> {
+    async fn app_category(
+        &self,
+        app: AppKey,
+        first: CategoryId,
+        second: CategoryId,
+    ) -> Result<AppCategory, WxError> {
         let applications = self.store.app_categories(app).await?;
         applications
             .into_iter()
@@ -374,7 +396,12 @@ impl Platform {
 
     /// Every document the category lists must be present, named as listed, and be an
     /// unexpired image of this app.
-    async fn check_certificates(&self, app: AppKey, category: &Category, certificates: &[Certificate]) -> Result<(), WxError> {
+    async fn check_certificates(
+        &self,
+        app: AppKey,
+        category: &Category,
+        certificates: &[Certificate],
+    ) -> Result<(), WxError> {
         if certificates.len() > category.qualifications.len().max(1) {
             return Err(WxError::category_invalid_params("too many certicates for this category"));
         }
@@ -401,10 +428,14 @@ impl Platform {
 
 /// A listed (first, second) pair of the catalogue; unknown pairs and delisted categories are
 /// invalid parameters.
-fn listed_pair(catalogue: &Catalogue, first: CategoryId, second: CategoryId) -> Result<(&Category, &Category), WxError> {
-    let (first, second) = catalogue
-        .pair(first, second)
-        .ok_or_else(|| WxError::category_invalid_params("first and second must name a category and its subcategory"))?;
+fn listed_pair(
+    catalogue: &Catalogue,
+    first: CategoryId,
+    second: CategoryId,
+) -> Result<(&Category, &Category), WxError> {
+    let (first, second) = catalogue.pair(first, second).ok_or_else(|| {
+        WxError::category_invalid_params("first and second must name a category and its subcategory")
+    })?;
     if first.delisted || second.delisted {
         return Err(WxError::category_invalid_params("the category is delisted"));
     }

@@ -91,21 +91,29 @@ impl CategoryInput {
 
 fn sibling_name_taken(error: StoreError) -> Error {
     match error {
-        StoreError::UniqueViolation => Error::invalid("name", "is already used by a category with the same parent"),
+        StoreError::UniqueViolation => {
+            Error::invalid("name", "is already used by a category with the same parent")
+        }
         other => other.into(),
     }
 }
 
 impl Platform {
     /// Adds a category under `parent` (the root for a first-level one).
-    pub async fn add_category(&self, actor: &Developer, parent: CategoryId, input: &CategoryInput) -> Result<Category> {
+    pub async fn add_category(
+        &self,
+        actor: &Developer,
+        parent: CategoryId,
+        input: &CategoryInput,
+    ) -> Result<Category> {
         ensure_operator(actor)?;
         let input = input.validated()?;
         let catalogue = self.category_catalogue().await?;
         let level = if parent == CategoryId::ROOT {
             1
         } else {
-            let parent = catalogue.get(parent).ok_or_else(|| Error::invalid("parent", "is not a category"))?;
+            let parent =
+                catalogue.get(parent).ok_or_else(|| Error::invalid("parent", "is not a category"))?;
             if parent.level >= MAX_LEVEL {
                 return Err(Error::invalid("parent", format!("is at level {MAX_LEVEL}, the deepest")));
             }
@@ -133,7 +141,12 @@ impl Platform {
 
     /// Changes a category's name, documents, rules and who may take it. Applications already
     /// approved stay approved; the review check sees the new documents and rules.
-    pub async fn edit_category(&self, actor: &Developer, id: CategoryId, input: &CategoryInput) -> Result<()> {
+    pub async fn edit_category(
+        &self,
+        actor: &Developer,
+        id: CategoryId,
+        input: &CategoryInput,
+    ) -> Result<()> {
         ensure_operator(actor)?;
         let input = input.validated()?;
         let mut category = self.category_for_staff(id).await?;
@@ -145,7 +158,12 @@ impl Platform {
     }
 
     /// Delists a category (it can no longer be added and fails review) or lists it again.
-    pub async fn set_category_delisted(&self, actor: &Developer, id: CategoryId, delisted: bool) -> Result<()> {
+    pub async fn set_category_delisted(
+        &self,
+        actor: &Developer,
+        id: CategoryId,
+        delisted: bool,
+    ) -> Result<()> {
         ensure_operator(actor)?;
         let mut category = self.category_for_staff(id).await?;
         category.delisted = delisted;
@@ -184,10 +202,18 @@ impl Platform {
 
     /// A qualification document of an application, for staff only: the media id must be one
     /// the application names.
-    pub async fn category_document(&self, actor: &Developer, application: i64, media_id: &str) -> Result<(Media, Vec<u8>)> {
+    pub async fn category_document(
+        &self,
+        actor: &Developer,
+        application: i64,
+        media_id: &str,
+    ) -> Result<(Media, Vec<u8>)> {
         ensure_operator(actor)?;
-        let application =
-            self.store.app_category_by_id(application).await?.ok_or(Error::NotFound("category application"))?;
+        let application = self
+            .store
+            .app_category_by_id(application)
+            .await?
+            .ok_or(Error::NotFound("category application"))?;
         if !application.certificates.iter().any(|c| c.value == media_id) {
             return Err(Error::NotFound("document"));
         }
@@ -209,7 +235,10 @@ impl Platform {
         let (state, reason) = if approve {
             (CategoryState::Approved, None)
         } else if reason.is_empty() || reason.chars().count() > REASON_LIMIT {
-            return Err(Error::invalid("reason", format!("is required to reject, at most {REASON_LIMIT} characters")));
+            return Err(Error::invalid(
+                "reason",
+                format!("is required to reject, at most {REASON_LIMIT} characters"),
+            ));
         } else {
             (CategoryState::Rejected, Some(reason))
         };
@@ -267,8 +296,11 @@ mod tests {
 
         let too_long = CategoryInput { name: "x".repeat(NAME_LIMIT + 1), ..Default::default() };
         assert!(too_long.validated().is_err());
-        let repeated =
-            CategoryInput { name: "a".into(), qualifications: vec!["q".into(), "q".into()], ..Default::default() };
+        let repeated = CategoryInput {
+            name: "a".into(),
+            qualifications: vec!["q".into(), "q".into()],
+            ..Default::default()
+        };
         assert!(repeated.validated().is_err());
     }
 }

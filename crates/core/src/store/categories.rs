@@ -33,7 +33,11 @@ pub trait CategoryStore: Send + Sync {
     /// Stores applications (their `id`s are ignored; all of one app) and counts them against
     /// the month, all or none. Refused with [`CATEGORY_LIMIT`] or
     /// [`CATEGORY_ADD_MONTHLY_LIMIT`]; an existing pair is a `UniqueViolation`.
-    async fn add_app_categories(&self, applications: &[AppCategory], limits: CategoryLimits) -> StoreResult<()>;
+    async fn add_app_categories(
+        &self,
+        applications: &[AppCategory],
+        limits: CategoryLimits,
+    ) -> StoreResult<()>;
     /// Categories the app added in `month`.
     async fn category_adds(&self, app: AppKey, month: i64) -> StoreResult<i64>;
     /// Deletes an application of the app unless it is under review; whether it did.

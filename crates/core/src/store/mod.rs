@@ -43,8 +43,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::{
-        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
-        PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore, CategoryStore,
+        AccountStore, AppStore, CategoryStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore,
+        PlatformStore, PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
     };
 }
 

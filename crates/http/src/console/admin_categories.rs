@@ -273,6 +273,9 @@ pub async fn decide(
         "reject" => false,
         _ => return Err(miniplat_core::Error::invalid("decision", "is approve or reject").into()),
     };
-    state.platform.decide_category_application(&signed_in.developer, id, approve, &posted.form.reason).await?;
+    state
+        .platform
+        .decide_category_application(&signed_in.developer, id, approve, &posted.form.reason)
+        .await?;
     Ok(see_other("/admin/category-reviews?notice=category-decided", posted.htmx))
 }

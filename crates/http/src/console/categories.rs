@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use super::apps::AppView;
 use super::csrf::{Posted, Uploaded};
-use super::pages::{form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult};
+use super::pages::{
+    form_status, notice_text, page, page_with, see_other, when, Chrome, FormError, PageResult,
+};
 use super::session::SignedIn;
 use crate::AppState;
 
@@ -168,7 +170,13 @@ pub async fn show(
 
 /// The page again with the error next to the forms (or the error page for failures that are
 /// not the visitor's).
-async fn refused(state: &AppState, signed_in: &SignedIn, appid: &str, pick: Option<&str>, error: Error) -> PageResult {
+async fn refused(
+    state: &AppState,
+    signed_in: &SignedIn,
+    appid: &str,
+    pick: Option<&str>,
+    error: Error,
+) -> PageResult {
     if matches!(error, Error::Store(_) | Error::NotFound(_)) {
         return Err(error.into());
     }
@@ -189,7 +197,9 @@ async fn documents(
     Ok(qualifications
         .into_iter()
         .enumerate()
-        .filter_map(|(index, name)| upload.files.get(&format!("doc{index}")).map(|bytes| (name, bytes.clone())))
+        .filter_map(|(index, name)| {
+            upload.files.get(&format!("doc{index}")).map(|bytes| (name, bytes.clone()))
+        })
         .collect())
 }
 
@@ -198,7 +208,11 @@ fn pair_of(upload: &Uploaded<SignedIn>) -> Result<(CategoryId, CategoryId), Erro
         .ok_or_else(|| Error::invalid("category", "pick a category first"))
 }
 
-pub async fn add(State(state): State<AppState>, Path(appid): Path<String>, upload: Uploaded<SignedIn>) -> PageResult {
+pub async fn add(
+    State(state): State<AppState>,
+    Path(appid): Path<String>,
+    upload: Uploaded<SignedIn>,
+) -> PageResult {
     let pick = format!("{}:{}", upload.field("first"), upload.field("second"));
     let outcome = async {
         let (first, second) = pair_of(&upload)?;
@@ -220,11 +234,16 @@ pub async fn resubmit(
     let outcome = async {
         let (first, second) = pair_of(&upload)?;
         let documents = documents(&state, &upload, second).await?;
-        state.platform.member_resubmit_category(&upload.auth.developer, &appid, first, second, documents).await
+        state
+            .platform
+            .member_resubmit_category(&upload.auth.developer, &appid, first, second, documents)
+            .await
     }
     .await;
     match outcome {
-        Ok(()) => Ok(see_other(&format!("/console/apps/{appid}/categories?notice=category-resubmitted"), false)),
+        Ok(()) => {
+            Ok(see_other(&format!("/console/apps/{appid}/categories?notice=category-resubmitted"), false))
+        }
         Err(error) => refused(&state, &upload.auth, &appid, None, error).await,
     }
 }
@@ -242,7 +261,9 @@ pub async fn delete(
 ) -> PageResult {
     let (first, second) = (CategoryId(posted.form.first), CategoryId(posted.form.second));
     match state.platform.member_delete_category(&posted.auth.developer, &appid, first, second).await {
-        Ok(()) => Ok(see_other(&format!("/console/apps/{appid}/categories?notice=category-deleted"), posted.htmx)),
+        Ok(()) => {
+            Ok(see_other(&format!("/console/apps/{appid}/categories?notice=category-deleted"), posted.htmx))
+        }
         Err(error) => refused(&state, &posted.auth, &appid, None, error).await,
     }
 }

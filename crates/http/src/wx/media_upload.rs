@@ -28,9 +28,9 @@ pub async fn upload(
         Some("video") => MediaKind::Video,
         _ => return Err(fail(WxError::invalid_media_type())),
     };
-    let mut form = Multipart::from_request(request, &state)
-        .await
-        .map_err(|_| fail(WxError::invalid_args("expected a multipart/form-data upload with a media field")))?;
+    let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
+        fail(WxError::invalid_args("expected a multipart/form-data upload with a media field"))
+    })?;
     let mut media = None;
     while let Some(field) = form.next_field().await.map_err(|_| fail(WxError::invalid_media_size()))? {
         if field.name() == Some("media") {

@@ -2,11 +2,14 @@
 //! `app_categories`, `category_adds`).
 
 use super::*;
-use miniplat_core::categories::{AppCategory, Category, CategoryId, CategoryLimits, CategoryState, Certificate};
+use miniplat_core::categories::{
+    AppCategory, Category, CategoryId, CategoryLimits, CategoryState, Certificate,
+};
 use miniplat_core::jobs::NewJob;
 use miniplat_core::store::{CategoryStore, CATEGORY_ADD_MONTHLY_LIMIT, CATEGORY_LIMIT};
 
-const CATEGORY_COLUMNS: &str = "id, parent_id, level, name, sensitive, qualifications_json, qualification_remark, \
+const CATEGORY_COLUMNS: &str =
+    "id, parent_id, level, name, sensitive, qualifications_json, qualification_remark, \
                                 special_rules, subject_types, delisted, created_at";
 
 fn category(row: &Row) -> StoreResult<Category> {
@@ -139,15 +142,22 @@ impl CategoryStore for SqlStore {
 
     async fn app_category_by_id(&self, id: i64) -> StoreResult<Option<AppCategory>> {
         self.read(move |c| {
-            c.query_opt(&format!("SELECT {APPLICATION_COLUMNS} FROM app_categories WHERE id = ?"), params![id])?
-                .as_ref()
-                .map(application)
-                .transpose()
+            c.query_opt(
+                &format!("SELECT {APPLICATION_COLUMNS} FROM app_categories WHERE id = ?"),
+                params![id],
+            )?
+            .as_ref()
+            .map(application)
+            .transpose()
         })
         .await
     }
 
-    async fn add_app_categories(&self, applications: &[AppCategory], limits: CategoryLimits) -> StoreResult<()> {
+    async fn add_app_categories(
+        &self,
+        applications: &[AppCategory],
+        limits: CategoryLimits,
+    ) -> StoreResult<()> {
         let applications = applications.to_vec();
         self.write(move |c| {
             let Some(app) = applications.first().map(|a| a.app) else { return Ok(()) };
@@ -190,8 +200,11 @@ impl CategoryStore for SqlStore {
 
     async fn category_adds(&self, app: AppKey, month: i64) -> StoreResult<i64> {
         self.read(move |c| {
-            Ok(c.query_opt("SELECT count FROM category_adds WHERE app_id = ? AND month = ?", params![app.0, month])?
-                .map_or(0, |row| row.int(0)))
+            Ok(c.query_opt(
+                "SELECT count FROM category_adds WHERE app_id = ? AND month = ?",
+                params![app.0, month],
+            )?
+            .map_or(0, |row| row.int(0)))
         })
         .await
     }
