@@ -82,9 +82,8 @@ pub fn check_categories(
     let mut rules = Vec::new();
     for (category, third) in &used {
         let label = format!("{}/{}", category.first_name, category.second_name);
-        let nodes: Vec<&Category> = [Some(category.first), Some(category.second)]
+        let nodes: Vec<&Category> = [category.first, category.second]
             .into_iter()
-            .flatten()
             .filter_map(|id| catalogue.get(id))
             .chain(*third)
             .collect();

@@ -303,10 +303,8 @@ impl Platform {
             if requests[..index].iter().any(|r| (r.first, r.second) == (request.first, request.second)) {
                 return Err(WxError::category_duplicate());
             }
-            let (_, second) = listed_pair(&catalogue, request.first, request.second)?;
-            if !second.open_to(subject_type)
-                || !catalogue.get(request.first).is_some_and(|f| f.open_to(subject_type))
-            {
+            let (first, second) = listed_pair(&catalogue, request.first, request.second)?;
+            if !first.open_to(subject_type) || !second.open_to(subject_type) {
                 return Err(WxError::category_subject_not_allowed());
             }
             self.check_certificates(app.key, second, &request.certificates).await?;

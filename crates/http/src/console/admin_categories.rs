@@ -27,8 +27,6 @@ pub struct NodeRow {
     pub id: i64,
     pub parent: i64,
     pub level: i64,
-    /// Indentation for the tree, in em.
-    pub indent: i64,
     pub name: String,
     pub sensitive: bool,
     pub qualifications: String,
@@ -73,7 +71,6 @@ pub async fn catalogue(
             id: c.id.0,
             parent: c.parent.0,
             level: c.level,
-            indent: (c.level - 1) * 2,
             name: c.name.clone(),
             sensitive: c.sensitive,
             qualifications: c.qualifications.join("\n"),
