@@ -23,22 +23,26 @@ pub async fn upload(
     request: Request,
 ) -> Result<Json<Value>, WxFailure> {
     let fail = WxFailure::for_app(caller.app);
+    let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
+        fail(WxError::invalid_args("expected a multipart/form-data upload with a media field"))
+    })?;
+    // Every field is read to the end of the body (see below); the first `media` counts.
+    let mut media = None;
+    while let Some(field) = form.next_field().await.map_err(|_| fail(WxError::invalid_media_size()))? {
+        let is_media = field.name() == Some("media");
+        let bytes = field.bytes().await.map_err(|_| fail(WxError::invalid_media_size()))?;
+        if is_media && media.is_none() {
+            media = Some(bytes);
+        }
+    }
+    let bytes = media.ok_or_else(|| fail(WxError::invalid_args("media field missing")))?;
+    // Checked once the body is read: answering before would leave it unread on a keep-alive
+    // connection, which the server then closes under the SDK's next request.
     let wanted = match query.get("type") {
         Some("image" | "thumb") => MediaKind::Image,
         Some("video") => MediaKind::Video,
         _ => return Err(fail(WxError::invalid_media_type())),
     };
-    let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
-        fail(WxError::invalid_args("expected a multipart/form-data upload with a media field"))
-    })?;
-    let mut media = None;
-    while let Some(field) = form.next_field().await.map_err(|_| fail(WxError::invalid_media_size()))? {
-        if field.name() == Some("media") {
-            media = Some(field.bytes().await.map_err(|_| fail(WxError::invalid_media_size()))?);
-            break;
-        }
-    }
-    let bytes = media.ok_or_else(|| fail(WxError::invalid_args("media field missing")))?;
     if bytes.len() > MEDIA_LIMIT {
         return Err(fail(WxError::invalid_media_size()));
     }
