@@ -75,6 +75,9 @@ pub struct PlatformConfig {
     pub review_sla_secs: i64,
     /// Release review quotas and fees (`[platform.review]`).
     pub review: ReviewConfig,
+    /// Categories one mini program may have (53301), and add per month (53300).
+    pub categories_per_app: i64,
+    pub category_adds_per_month: i64,
 }
 
 /// Replaces the published daily limit and/or per-minute limit of one API.
@@ -127,6 +130,8 @@ impl Default for PlatformConfig {
             push_log_days: 30,
             review_sla_secs: 7 * 86_400,
             review: ReviewConfig::default(),
+            categories_per_app: 5,
+            category_adds_per_month: 20,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod apps;
 pub mod audit;
 pub mod blobs;
+pub mod categories;
 pub mod clock;
 pub mod codes;
 pub mod config;

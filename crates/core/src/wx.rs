@@ -226,6 +226,43 @@ impl WxError {
     }
     pub fn too_many_webview_domains(limit: usize) -> Self {
         Self::new(89029, format!("webview domain count over limit, at most {limit}"))
+    // Temporary media (`/cgi-bin/media/upload`).
+    pub fn invalid_media_type() -> Self {
+        Self::new(40004, "invalid media type")
+    }
+    pub fn invalid_file_type() -> Self {
+        Self::new(40005, "invalid file type, must be a JPEG, PNG, GIF, BMP or WebP image or an MP4 video")
+    }
+    pub fn invalid_media_size() -> Self {
+        Self::new(40006, "invalid media size, images and videos may be at most 10 MB")
+    }
+    // Categories (§8.2).
+    pub fn category_monthly_limit_reached() -> Self {
+        Self::new(53300, "the monthly limit of category additions is reached")
+    }
+    pub fn category_limit_reached() -> Self {
+        Self::new(53301, "too many categories")
+    }
+    pub fn category_subject_not_allowed() -> Self {
+        Self::new(53302, "the subject type of the mini program may not take this category")
+    }
+    pub fn category_invalid_params(detail: &str) -> Self {
+        Self::new(53303, format!("invalid params: {detail}"))
+    }
+    pub fn category_duplicate() -> Self {
+        Self::new(53304, "the category is already added")
+    }
+    pub fn category_only_qualifications() -> Self {
+        Self::new(53306, "only the qualifications of a category may be modified, and this one needs none")
+    }
+    pub fn category_not_rejected() -> Self {
+        Self::new(53307, "only rejected categories can be modified")
+    }
+    pub fn category_reviewing() -> Self {
+        Self::new(53308, "a category under review cannot be deleted")
+    }
+    pub fn category_needs_material(qualification: &str) -> Self {
+        Self::new(53311, format!("need material: {qualification}"))
     }
 }
 

@@ -45,14 +45,15 @@ pub(crate) fn checks_job(app: AppKey, now: Timestamp) -> NewJob {
 }
 
 impl Platform {
-    /// THE LIST OF AUTOMATED CHECKS, in the order they run and are shown. Every check has the
-    /// signature `async fn check_review_X(&self, app: &App, review: &Review) -> Result<CheckResult>`.
-    /// The lead adds the checks of the other branches here after merging:
-    /// `self.check_review_categories(app, review).await?`,
-    /// `self.check_review_content(app, review).await?`,
-    /// `self.check_review_domains(app, review).await?`.
+    /// The automated checks, in the order they run and are shown.
     async fn review_checks(&self, app: &App, review: &Review) -> Result<Vec<CheckResult>> {
-        Ok(vec![self.check_review_package(app, review).await?, self.check_review_privacy(app, review).await?])
+        Ok(vec![
+            self.check_review_package(app, review).await?,
+            self.check_review_privacy(app, review).await?,
+            self.check_review_categories(app, &review.submission).await?,
+            self.check_review_content(app, review).await?,
+            self.check_review_domains(app, review).await?,
+        ])
     }
 
     /// Runs one batch of due checks jobs; returns how many ran (0: nothing due). Safe to run on

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod apps;
+mod categories;
 mod codes;
 mod content;
 mod domains;
@@ -27,6 +28,7 @@ mod versions;
 
 pub use accounts::AccountStore;
 pub use apps::AppStore;
+pub use categories::{CategoryStore, CATEGORY_ADD_MONTHLY_LIMIT, CATEGORY_LIMIT};
 pub use codes::{CodeStore, LinkStore};
 pub use content::{ContentStore, CONTENT_TERMS_FULL};
 pub use domains::DomainStore;
@@ -57,6 +59,8 @@ pub mod prelude {
     pub use super::{
         AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
         PrivacyStore, PushStore, QuotaStore, ReviewStore, ReviewSubmitStore, Store, TokenStore, VersionStore,
+        AccountStore, AppStore, CategoryStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore,
+        PlatformStore, PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
     };
 }
 
@@ -82,6 +86,7 @@ pub trait Store:
     + ReleaseStore
     + EnforcementStore
     + ReviewSubmitStore
+    + CategoryStore
 {
 }
 
@@ -105,7 +110,8 @@ impl<
             + ReviewingStore
             + ReleaseStore
             + EnforcementStore
-            + ReviewSubmitStore,
+            + ReviewSubmitStore
+            + CategoryStore,
     > Store for T
 {
 }

@@ -7,17 +7,20 @@
 //! - [`csrf`]: the CSRF check every POST passes through (`Posted`, `Uploaded`);
 //! - [`cookies`], [`pages`]: cookies, the page frame, error pages (shared with the web host);
 //! - one module per group of pages: [`auth`], [`dashboard`], [`apps`], [`members`], [`share`],
-//!   [`versions`], [`testers`], [`upload_keys`], [`push`], [`account`], [`admin`].
+//!   [`versions`], [`testers`], [`upload_keys`], [`push`], [`categories`], [`account`], [`admin`]
+//!   (with `admin_categories`).
 
 pub mod account;
 pub mod admin;
 mod admin_enforcement;
+mod admin_categories;
 mod admin_interfaces;
 mod admin_reviewers;
 mod admin_terms;
 pub mod apps;
 pub mod auth;
 mod billing;
+mod categories;
 pub mod cookies;
 pub mod csrf;
 pub mod dashboard;
@@ -72,6 +75,17 @@ pub fn router() -> Router<AppState> {
         .route("/console/apps/{appid}/testers/remove", post(testers::remove))
         .route("/console/apps/{appid}/upload-keys", get(upload_keys::list).post(upload_keys::create))
         .route("/console/apps/{appid}/upload-keys/{id}/revoke", post(upload_keys::revoke))
+        .route(
+            "/console/apps/{appid}/categories",
+            get(categories::show)
+                .post(categories::add)
+                .layer(axum::extract::DefaultBodyLimit::max(categories::UPLOAD_LIMIT)),
+        )
+        .route(
+            "/console/apps/{appid}/categories/resubmit",
+            post(categories::resubmit).layer(axum::extract::DefaultBodyLimit::max(categories::UPLOAD_LIMIT)),
+        )
+        .route("/console/apps/{appid}/categories/delete", post(categories::delete))
         .route("/console/apps/{appid}/privacy", get(privacy::show).post(privacy::save))
         .route("/console/apps/{appid}/push", get(push::show).post(push::save))
         .route("/console/apps/{appid}/push/test", post(push::send_test))
@@ -103,6 +117,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/interfaces/{id}", post(admin_interfaces::decide))
         .route("/admin/terms", get(admin_terms::list).post(admin_terms::add))
         .route("/admin/terms/{id}/remove", post(admin_terms::remove))
+        .route("/admin/categories", get(admin_categories::catalogue).post(admin_categories::add))
+        .route("/admin/categories/{id}", post(admin_categories::edit))
+        .route("/admin/categories/{id}/listing", post(admin_categories::set_listing))
+        .route("/admin/category-reviews", get(admin_categories::reviews))
+        .route("/admin/category-reviews/{id}", post(admin_categories::decide))
+        .route("/admin/category-reviews/{id}/documents/{media_id}", get(admin_categories::document))
         .route("/admin/hosts", get(hosts::hosts).post(hosts::create_host))
         .route("/admin/hosts/{key}/revoke", post(hosts::revoke_host))
         .route("/admin/end-users/blocked", post(hosts::set_blocked))

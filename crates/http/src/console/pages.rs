@@ -64,6 +64,8 @@ impl Chrome {
             items.push(("/admin/interfaces", "Interfaces", "admin-interfaces"));
             items.push(("/admin/terms", "Content terms", "admin-terms"));
             items.push(("/admin/enforcement", "Enforcement", "admin-enforcement"));
+            items.push(("/admin/categories", "Categories", "admin-categories"));
+            items.push(("/admin/category-reviews", "Category reviews", "admin-category-reviews"));
             items.push(("/admin/hosts", "Hosts & end users", "admin-hosts"));
             items.push(("/admin/reviewers", "Reviewers", "admin-reviewers"));
             items.push(("/review", "Review", "review"));
@@ -310,6 +312,11 @@ pub fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "enforcement-ordered" => "The action was recorded and is in force.",
         "enforcement-lifted" => "The action was lifted.",
         "appeal-decided" => "The appeal was decided.",
+        "category-added" => "The category was added. Categories that need documents wait for platform staff.",
+        "category-resubmitted" => "The new documents were sent; the category is under review again.",
+        "category-deleted" => "The category was deleted.",
+        "category-saved" => "The catalogue was saved.",
+        "category-decided" => "The decision was recorded and pushed to the developer (wxa_category_audit).",
         _ => return None,
     })
 }

@@ -5,11 +5,13 @@
 //! [`finish_failure`], which writes the wire body (it knows the rid) and records the call with
 //! the body [`WxJson`] kept aside, so no request body is buffered twice.
 
+mod categories;
 mod content;
 mod domains;
 mod extract;
 mod links;
 mod login;
+mod media_upload;
 mod privacy;
 mod qrcode;
 mod quota;
@@ -89,6 +91,21 @@ pub fn router() -> Router<AppState> {
         .route("/wxa/modify_domain", post(domains::modify_domain).get(require_post))
         .route("/wxa/setwebviewdomain", post(domains::set_webview_domain).get(require_post))
         .route("/wxa/get_webviewdomain_confirmfile", post(domains::webview_confirm_file).get(require_post))
+        .route("/cgi-bin/wxopen/getallcategories", get(categories::get_all_categories))
+        .route(
+            "/cgi-bin/wxopen/getcategoriesbytype",
+            post(categories::get_categories_by_type).get(require_post),
+        )
+        .route("/cgi-bin/wxopen/getcategory", get(categories::get_category))
+        .route("/cgi-bin/wxopen/addcategory", post(categories::add_category).get(require_post))
+        .route("/cgi-bin/wxopen/deletecategory", post(categories::delete_category).get(require_post))
+        .route("/cgi-bin/wxopen/modifycategory", post(categories::modify_category).get(require_post))
+        .route("/wxa/get_category", get(categories::get_usable_categories))
+        .route(
+            "/cgi-bin/media/upload",
+            post(media_upload::upload)
+                .get(require_post)
+                .layer(axum::extract::DefaultBodyLimit::max(media_upload::UPLOAD_LIMIT)),
         .merge(review_routes())
 }
 

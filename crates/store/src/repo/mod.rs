@@ -3,6 +3,7 @@
 
 mod accounts;
 mod apps;
+mod categories;
 mod codes;
 mod content;
 mod domains;
