@@ -226,6 +226,7 @@ impl WxError {
     }
     pub fn too_many_webview_domains(limit: usize) -> Self {
         Self::new(89029, format!("webview domain count over limit, at most {limit}"))
+    }
     // Temporary media (`/cgi-bin/media/upload`).
     pub fn invalid_media_type() -> Self {
         Self::new(40004, "invalid media type")

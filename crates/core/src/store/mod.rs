@@ -56,12 +56,6 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every storage trait, for code that calls them on a concrete store.
 pub mod prelude {
     pub use super::*;
-    pub use super::{
-        AccountStore, AppStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore, PlatformStore,
-        PrivacyStore, PushStore, QuotaStore, ReviewStore, ReviewSubmitStore, Store, TokenStore, VersionStore,
-        AccountStore, AppStore, CategoryStore, CodeStore, HostStore, IdentityStore, JobStore, LinkStore,
-        PlatformStore, PrivacyStore, PushStore, QuotaStore, ReviewStore, Store, TokenStore, VersionStore,
-    };
 }
 
 /// Everything the platform stores.

@@ -106,6 +106,7 @@ pub fn router() -> Router<AppState> {
             post(media_upload::upload)
                 .get(require_post)
                 .layer(axum::extract::DefaultBodyLimit::max(media_upload::UPLOAD_LIMIT)),
+        )
         .merge(review_routes())
 }
 
