@@ -93,10 +93,14 @@ struct CachedToken {
 }
 
 /// Recently validated tokens, keyed by the token itself: the cache lives only in memory (the
-/// store keeps hashes), and a hit then costs no hashing.
+/// store keeps hashes), and a hit then costs no hashing. Also the mini programs recently read
+/// by appid to check an AppSecret (`/cgi-bin/token`, `jscode2session`), for the same
+/// lifetime: a changed app is forgotten at once on this node, and another node may accept a
+/// reset secret for at most those seconds, as it may a revoked token.
 #[derive(Default)]
 pub struct TokenCache {
     entries: RwLock<HashMap<String, CachedToken>>,
+    apps: RwLock<HashMap<AppId, (App, Timestamp)>>,
 }
 
 impl TokenCache {
@@ -113,9 +117,24 @@ impl TokenCache {
         entries.insert(token, entry);
     }
 
-    /// Drops every cached token of an app (after a secret reset or revocation).
+    fn app(&self, appid: &AppId, now: Timestamp) -> Option<App> {
+        let apps = self.apps.read().expect("app cache lock");
+        apps.get(appid).filter(|(_, cached_at)| now - cached_at < CACHE_SECONDS).map(|(app, _)| app.clone())
+    }
+
+    fn put_app(&self, app: App, now: Timestamp) {
+        let mut apps = self.apps.write().expect("app cache lock");
+        if apps.len() >= CACHE_CAPACITY {
+            apps.clear();
+        }
+        apps.insert(app.appid.clone(), (app, now));
+    }
+
+    /// Drops every cached token of an app and the app itself (after a secret reset,
+    /// revocation or any other change of the app).
     pub fn forget_app(&self, app: AppKey) {
         self.entries.write().expect("token cache lock").retain(|_, e| e.context.app != app);
+        self.apps.write().expect("app cache lock").retain(|_, (cached, _)| cached.key != app);
     }
 }
 
@@ -147,7 +166,15 @@ impl Platform {
     ) -> Result<App, WxError> {
         let appid = appid.filter(|a| !a.is_empty()).ok_or_else(WxError::missing_appid)?;
         let appid = AppId::parse(appid).ok_or_else(WxError::invalid_appid)?;
-        let app = self.store.app_by_appid(&appid).await?.ok_or_else(WxError::invalid_appid)?;
+        let now = self.clock.now();
+        let app = match self.tokens.app(&appid, now) {
+            Some(app) => app,
+            None => {
+                let app = self.store.app_by_appid(&appid).await?.ok_or_else(WxError::invalid_appid)?;
+                self.tokens.put_app(app.clone(), now);
+                app
+            }
+        };
         let secret = secret.filter(|s| !s.is_empty()).ok_or_else(WxError::missing_secret)?;
         if !is_well_formed_secret(secret) {
             return Err(WxError::invalid_appsecret());

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use zip::{CompressionMethod, ZipArchive};
 
@@ -137,18 +138,16 @@ struct Entry {
 /// package directory. Dev-tool files are left out. See the module docs for what is refused.
 pub fn ingest_zip(bytes: &[u8], limits: &Limits) -> Result<Package, IngestError> {
     let Opened { mut reader, entries, project_root, package_root, config_path } = open(bytes, limits)?;
-    let mut files = Vec::new();
-    for entry in &entries {
-        let Some(relative) = package_path(entry, &package_root) else { continue };
-        files.push((relative, reader.read(entry)?));
-    }
-    if files.is_empty() {
+    let (wanted, paths): (Vec<&Entry>, Vec<PackagePath>) =
+        entries.iter().filter_map(|entry| Some((entry, package_path(entry, &package_root)?))).unzip();
+    if wanted.is_empty() {
         if package_root != project_root {
             return Err(IngestError::MiniprogramRootMissing { name: config_path, root: package_root });
         }
         return Err(IngestError::Empty);
     }
-    Package::from_files(files, limits.clone())
+    let contents = reader.read_all(&wanted)?;
+    Package::from_files(paths.into_iter().zip(contents), limits.clone())
 }
 
 /// The content of one file of a package zip, `None` when the package has no file at `path`.
@@ -341,6 +340,13 @@ pub(crate) fn miniprogram_root(name: &str, data: &[u8], project_root: &str) -> R
     }
 }
 
+/// Archives with fewer compressed bytes to inflate than this are inflated on one thread: not
+/// worth a second.
+const PARALLEL_COMPRESSED_BYTES: u64 = 128 * 1024;
+
+/// Most threads one archive is inflated on.
+const MAX_INFLATE_THREADS: usize = 4;
+
 /// Second pass: inflates entries while counting what comes out.
 struct EntryReader<'a> {
     archive: ZipArchive<Cursor<&'a [u8]>>,
@@ -350,36 +356,128 @@ struct EntryReader<'a> {
 }
 
 impl EntryReader<'_> {
+    /// Inflates `entry` within what is left of the total limit.
     fn read(&mut self, entry: &Entry) -> Result<Vec<u8>, IngestError> {
-        let limits = self.limits;
-        let corrupt = |error: &dyn std::fmt::Display| IngestError::CorruptEntry {
-            name: entry.name.clone(),
-            reason: error.to_string(),
-        };
-        if entry.declared_size > limits.max_file_bytes {
-            return Err(IngestError::FileTooLarge { name: entry.name.clone(), limit: limits.max_file_bytes });
-        }
-        let mut file = self.archive.by_index(entry.index).map_err(|e| corrupt(&e))?;
-        // The compressed stream cannot be longer than the archive, whatever the header says.
-        let compressed = entry.compressed_size.clamp(1, self.archive_size.max(1));
-        let ratio_cap = compressed.saturating_mul(limits.max_compression_ratio).max(RATIO_GRACE_BYTES);
-        let total_left = limits.max_uncompressed_bytes.saturating_sub(self.unpacked);
-        let allowed = limits.max_file_bytes.min(total_left).min(ratio_cap);
-
-        let mut data = Vec::with_capacity(entry.declared_size.min(allowed) as usize);
-        (&mut file).take(allowed.saturating_add(1)).read_to_end(&mut data).map_err(|e| corrupt(&e))?;
-        let size = data.len() as u64;
-        if size > allowed {
-            let name = entry.name.clone();
-            return Err(if size > limits.max_file_bytes {
-                IngestError::FileTooLarge { name, limit: limits.max_file_bytes }
-            } else if size > total_left {
-                IngestError::TotalTooLarge { name, limit: limits.max_uncompressed_bytes }
-            } else {
-                IngestError::CompressionRatio { name, limit: limits.max_compression_ratio }
-            });
-        }
-        self.unpacked += size;
+        let total_left = self.limits.max_uncompressed_bytes.saturating_sub(self.unpacked);
+        let data = inflate(&mut self.archive, entry, self.archive_size, self.limits, total_left)?;
+        self.unpacked += data.len() as u64;
         Ok(data)
     }
+
+    /// Inflates `entries`, in order: the same contents, or the same refusal naming the same
+    /// entry, as reading them one after another with [`Self::read`], whichever thread inflated
+    /// what. Large archives are inflated on as many threads as the machine has cores (at most
+    /// [`MAX_INFLATE_THREADS`]) taking entries from one queue; then the outcomes are checked in
+    /// entry order against the total limit, and an entry that failed or was skipped there is read
+    /// again here, as the one-after-another reading would have read it, for its exact refusal.
+    fn read_all(&mut self, entries: &[&Entry]) -> Result<Vec<Vec<u8>>, IngestError> {
+        let compressed: u64 = entries.iter().map(|entry| entry.compressed_size).sum();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_INFLATE_THREADS)
+            .min(entries.len());
+        if threads <= 1 || compressed < PARALLEL_COMPRESSED_BYTES {
+            return entries.iter().map(|entry| self.read(entry)).collect();
+        }
+        let inflated = self.inflate_in_parallel(entries, threads);
+        let mut contents = Vec::with_capacity(entries.len());
+        for (entry, outcome) in entries.iter().zip(inflated) {
+            let total_left = self.limits.max_uncompressed_bytes.saturating_sub(self.unpacked);
+            let data = match outcome {
+                Some(Ok(data)) if data.len() as u64 <= total_left => {
+                    self.unpacked += data.len() as u64;
+                    data
+                }
+                _ => self.read(entry)?,
+            };
+            contents.push(data);
+        }
+        Ok(contents)
+    }
+
+    /// Each entry's outcome on its own (the total limit applied to it alone); `None` for the
+    /// entries skipped once everything inflated so far already exceeds the total limit, which
+    /// keeps a hostile archive from costing more memory on several threads than on one.
+    fn inflate_in_parallel(
+        &self,
+        entries: &[&Entry],
+        threads: usize,
+    ) -> Vec<Option<Result<Vec<u8>, IngestError>>> {
+        let limits = self.limits;
+        let (next, unpacked) = (AtomicUsize::new(0), AtomicU64::new(0));
+        let work = || {
+            // A clone shares the parsed central directory; only the reader position is its own.
+            let mut archive = self.archive.clone();
+            let mut done = Vec::new();
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&entry) = entries.get(index) else { break };
+                let outcome =
+                    (unpacked.load(Ordering::Relaxed) <= limits.max_uncompressed_bytes).then(|| {
+                        let total_left = limits.max_uncompressed_bytes;
+                        let data = inflate(&mut archive, entry, self.archive_size, limits, total_left)?;
+                        unpacked.fetch_add(data.len() as u64, Ordering::Relaxed);
+                        Ok(data)
+                    });
+                done.push((index, outcome));
+            }
+            done
+        };
+        let mut outcomes: Vec<Option<Result<Vec<u8>, IngestError>>> =
+            std::iter::repeat_with(|| None).take(entries.len()).collect();
+        std::thread::scope(|scope| {
+            // A thread that cannot be started leaves its share to the others.
+            let helpers: Vec<_> = (1..threads)
+                .filter_map(|_| {
+                    std::thread::Builder::new().name("package-inflate".into()).spawn_scoped(scope, work).ok()
+                })
+                .collect();
+            let mut done = work();
+            for helper in helpers {
+                done.extend(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+            for (index, outcome) in done {
+                outcomes[index] = outcome;
+            }
+        });
+        outcomes
+    }
+}
+
+/// Inflates one entry, refusing it once its output passes the per-file limit, `total_left` or
+/// its compression-ratio allowance.
+fn inflate(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    entry: &Entry,
+    archive_size: u64,
+    limits: &Limits,
+    total_left: u64,
+) -> Result<Vec<u8>, IngestError> {
+    let corrupt = |error: &dyn std::fmt::Display| IngestError::CorruptEntry {
+        name: entry.name.clone(),
+        reason: error.to_string(),
+    };
+    if entry.declared_size > limits.max_file_bytes {
+        return Err(IngestError::FileTooLarge { name: entry.name.clone(), limit: limits.max_file_bytes });
+    }
+    let mut file = archive.by_index(entry.index).map_err(|e| corrupt(&e))?;
+    // The compressed stream cannot be longer than the archive, whatever the header says.
+    let compressed = entry.compressed_size.clamp(1, archive_size.max(1));
+    let ratio_cap = compressed.saturating_mul(limits.max_compression_ratio).max(RATIO_GRACE_BYTES);
+    let allowed = limits.max_file_bytes.min(total_left).min(ratio_cap);
+
+    let mut data = Vec::with_capacity(entry.declared_size.min(allowed) as usize);
+    (&mut file).take(allowed.saturating_add(1)).read_to_end(&mut data).map_err(|e| corrupt(&e))?;
+    let size = data.len() as u64;
+    if size > allowed {
+        let name = entry.name.clone();
+        return Err(if size > limits.max_file_bytes {
+            IngestError::FileTooLarge { name, limit: limits.max_file_bytes }
+        } else if size > total_left {
+            IngestError::TotalTooLarge { name, limit: limits.max_uncompressed_bytes }
+        } else {
+            IngestError::CompressionRatio { name, limit: limits.max_compression_ratio }
+        });
+    }
+    Ok(data)
 }

@@ -363,3 +363,46 @@ fn directories_in_the_archive_are_fine() {
     let package = ingest_zip(&raw_zip(&[dir, RawEntry::file("app.json", APP)]), &Limits::default()).unwrap();
     assert_eq!(package.len(), 1);
 }
+
+#[test]
+fn large_archives_inflated_in_parallel_name_the_same_entry_every_time() {
+    // Over the parallel threshold (incompressible data): 40 files of 16 KiB, with a total limit
+    // that the 25th file passes, one corrupt file after it and one ratio bomb before it.
+    let mut state = 0x9E37_79B9u32;
+    let mut noise = |len: usize| -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state as u8
+            })
+            .collect()
+    };
+    let files: Vec<(String, Vec<u8>)> = (0..40).map(|i| (format!("f{i:02}.js"), noise(16 * 1024))).collect();
+    let borrowed: Vec<(&str, &[u8])> =
+        files.iter().map(|(name, data)| (name.as_str(), data.as_slice())).collect();
+    let archive = deflated_zip(&borrowed);
+    assert_eq!(ingest_zip(&archive, &Limits::default()).unwrap().len(), 40);
+
+    let limits = Limits { max_uncompressed_bytes: 24 * 16 * 1024 + 100, ..Limits::default() };
+    for _ in 0..20 {
+        let error = refused(&archive, &limits);
+        assert_eq!((error.code(), error.file()), ("ingest.total_too_large", Some("f24.js")), "{error}");
+    }
+
+    let zeros = vec![0u8; 1024 * 1024];
+    let mut with_bomb = borrowed.clone();
+    with_bomb.insert(30, ("f29-bomb.js", &zeros));
+    let archive = deflated_zip(&with_bomb);
+    for _ in 0..20 {
+        let error = refused(&archive, &limits);
+        assert_eq!((error.code(), error.file()), ("ingest.total_too_large", Some("f24.js")), "{error}");
+        let error = refused(&archive, &Limits::default());
+        assert_eq!(
+            (error.code(), error.file()),
+            ("ingest.compression_ratio", Some("f29-bomb.js")),
+            "{error}"
+        );
+    }
+}

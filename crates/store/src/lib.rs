@@ -5,6 +5,7 @@
 //! The drivers are synchronous (rusqlite is several times faster than the async alternatives
 //! on SQLite), so every unit of work runs on tokio's blocking pool with a pooled connection.
 
+mod group_commit;
 mod migrations;
 mod repo;
 pub mod sql;
@@ -51,6 +52,7 @@ impl Drop for PostgresPool {
 #[derive(Clone)]
 pub struct SqlStore {
     pool: Arc<Pool>,
+    group_commit: Arc<group_commit::GroupCommit>,
 }
 
 fn pool_error(error: r2d2::Error) -> StoreError {
@@ -84,7 +86,7 @@ impl SqlStore {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(pool_error)?;
-        Ok(Self { pool: Arc::new(Pool::Sqlite(pool)) })
+        Ok(Self::with_pool(Pool::Sqlite(pool)))
     }
 
     pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
@@ -96,7 +98,11 @@ impl SqlStore {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(pool_error)?;
-        Ok(Self { pool: Arc::new(Pool::Postgres(PostgresPool(Some(pool)))) })
+        Ok(Self::with_pool(Pool::Postgres(PostgresPool(Some(pool)))))
+    }
+
+    fn with_pool(pool: Pool) -> Self {
+        Self { pool: Arc::new(pool), group_commit: Arc::new(group_commit::GroupCommit::new()) }
     }
 
     /// Runs `work` on a pooled connection on the blocking pool. With `transaction`, the work

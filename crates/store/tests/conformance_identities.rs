@@ -22,6 +22,7 @@ conformance_suite! {
     codes_are_taken_once_and_say_why_not,
     logins_create_service_users_and_replace_session_keys,
     logins_with_codes_use_the_code_and_record_at_once,
+    concurrent_logins_commit_together_and_fail_alone,
 }
 
 fn new_host(key: &str) -> NewHost {
@@ -270,4 +271,84 @@ async fn logins_with_codes_use_the_code_and_record_at_once(db: Db) {
     );
     let recorded = store.service_user(shop.key, carol.id).await.unwrap().unwrap();
     assert_eq!(recorded.sealed_session_key.as_deref(), Some(&b"k3"[..]));
+}
+
+async fn concurrent_logins_commit_together_and_fail_alone(db: Db) {
+    let store = &db.store;
+    let owner = developer(store, "dev@example.com").await;
+    let shop = app(store, "Shop", &owner).await;
+    const USERS: usize = 48;
+    let mut users = Vec::new();
+    for i in 0..USERS {
+        let user = store.create_end_user(&new_end_user(&format!("user{i}@example.com"))).await.unwrap();
+        let code = UserCode {
+            hash: format!("code{i}"),
+            kind: CodeKind::Login,
+            app: shop.key,
+            user: user.id,
+            expires_at: T0 + 300,
+        };
+        store.put_user_code(&code, T0).await.unwrap();
+        users.push(user.id);
+    }
+    // Logins queued at the same moment share transactions (SqlStore's group commit); one that
+    // reuses another's openid and one whose decision panics must fail alone.
+    let (clashing, panicking) = (7, 30);
+    let mut logins = tokio::task::JoinSet::new();
+    for (i, &user) in users.iter().enumerate() {
+        let store = store.clone();
+        let login = ServiceUser {
+            app: shop.key,
+            user,
+            openid: format!("o-{}", if i == clashing { 0 } else { i }),
+            unionid: "union".into(),
+            first_seen: T0,
+            last_login: T0,
+            sealed_session_key: Some(vec![i as u8]),
+            session_key_issued_at: Some(T0),
+        };
+        logins.spawn(async move {
+            let decide: LoginDecision = Box::new(move |_| {
+                assert_ne!(i, panicking, "a decision that panics");
+                Some(login)
+            });
+            (i, store.log_in_with_code(&format!("code{i}"), shop.key, T0 + 1, decide).await)
+        });
+    }
+    let mut outcomes = logins.join_all().await;
+    outcomes.sort_by_key(|(i, _)| *i);
+    for (i, outcome) in outcomes {
+        let recorded = store.service_user(shop.key, users[i]).await.unwrap();
+        match i {
+            _ if i == clashing => {
+                // Unless it ran first, taking o-0 from user 0, whose own login then clashes.
+                assert!(
+                    matches!(outcome, Err(StoreError::UniqueViolation)) || recorded.is_some(),
+                    "{outcome:?}"
+                );
+            }
+            _ if i == panicking => {
+                assert!(matches!(outcome, Err(StoreError::Backend(_))), "{outcome:?}");
+                assert!(recorded.is_none());
+            }
+            _ => {
+                let succeeded = matches!(outcome, Ok(CodeLogin::LoggedIn(_)));
+                assert!(
+                    succeeded || (i == 0 && matches!(outcome, Err(StoreError::UniqueViolation))),
+                    "{i}: {outcome:?}"
+                );
+                assert_eq!(recorded.is_some(), succeeded, "{i}");
+            }
+        }
+    }
+    // The failed logins left their codes unused; the others are used.
+    for (i, &user) in users.iter().enumerate() {
+        let recorded = store.service_user(shop.key, user).await.unwrap().is_some();
+        let take = store.take_user_code(&format!("code{i}"), "login", shop.key, None, T0 + 2).await.unwrap();
+        if recorded {
+            assert_eq!(take, CodeTake::AlreadyUsed, "{i}");
+        } else {
+            assert_eq!(take, CodeTake::Taken(user), "{i}");
+        }
+    }
 }

@@ -249,6 +249,7 @@ impl Platform {
             app.icon_key = Some(key);
         }
         self.store.update_app_profile(&app).await?;
+        self.tokens.forget_app(app.key);
         self.audit(Actor::Developer(actor.id), "app.update_profile", app.appid.as_str(), "").await?;
         Ok(app)
     }

@@ -123,7 +123,8 @@ impl IdentityStore for SqlStore {
         decide: LoginDecision,
     ) -> StoreResult<CodeLogin> {
         let hash = hash.to_owned();
-        self.write(move |c| {
+        // Logins arrive concurrently and each one writes: they commit in groups.
+        self.write_grouped(move |c| {
             // Used and its user read in one statement; `blocked` is NULL for a user who is gone.
             let taken = c.query_opt(
                 "UPDATE user_codes SET used_at = ? \
