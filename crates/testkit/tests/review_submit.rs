@@ -215,8 +215,17 @@ async fn checks_reject_undeclared_privacy_use_and_queue_clean_submissions() {
             (Some("privacy"), Some("fail"))
         );
 
-        // Declared: the checks pass and the review waits for a person.
+        // Declared, with a category and the shop's server domains: the checks pass and the
+        // review waits for a person.
         declare_privacy(&app, &token).await;
+        let category = json!({ "categories": [{ "first": 1, "second": 101, "certicates": [] }] });
+        assert_errcode(&app.wx_post("/cgi-bin/wxopen/addcategory", &token, category).await, 0);
+        let domains = json!({
+            "action": "set",
+            "requestdomain": ["https://shop.example.com"],
+            "uploaddomain": ["https://shop.example.com"],
+        });
+        assert_errcode(&app.wx_post("/wxa/modify_domain", &token, domains).await, 0);
         let auditid = app.wx_post("/wxa/submit_audit", &token, json!({})).await["auditid"].as_i64().unwrap();
         assert_eq!(platform.run_review_checks().await.unwrap(), 1);
         let status = app.wx_post("/wxa/get_auditstatus", &token, json!({ "auditid": auditid })).await;
@@ -224,7 +233,17 @@ async fn checks_reject_undeclared_privacy_use_and_queue_clean_submissions() {
         let detail =
             app.json(Method::GET, &format!("/api/v1/apps/{appid}/reviews/{auditid}"), None, Some(&key)).await;
         assert_eq!(detail.json()["review"]["state"], "queued");
-        assert_ne!(detail.json()["checks"][1]["status"], "fail");
+        let statuses: Vec<_> = detail.json()["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|check| {
+                (check["check"].as_str().unwrap().to_owned(), check["status"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        assert!(statuses.iter().all(|(_, status)| status != "fail"), "{statuses:?}");
+        let names: Vec<_> = statuses.iter().map(|(check, _)| check.as_str()).collect();
+        assert_eq!(names, ["package", "privacy", "categories", "content", "domains"]);
         let listed = app.json(Method::GET, &format!("/api/v1/apps/{appid}/reviews"), None, Some(&key)).await;
         assert_eq!(listed.json()["reviews"].as_array().unwrap().len(), 2);
     })

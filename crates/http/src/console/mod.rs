@@ -12,8 +12,8 @@
 
 pub mod account;
 pub mod admin;
-mod admin_enforcement;
 mod admin_categories;
+mod admin_enforcement;
 mod admin_interfaces;
 mod admin_reviewers;
 mod admin_terms;
@@ -31,8 +31,8 @@ pub mod pages;
 mod privacy;
 mod push;
 mod release;
-mod review_desk;
 mod review;
+mod review_desk;
 pub mod session;
 mod share;
 mod testers;

@@ -16,8 +16,8 @@ mod push;
 mod quota;
 mod release;
 mod review;
-mod reviewing;
 mod review_submit;
+mod reviewing;
 mod tokens;
 mod versions;
 
