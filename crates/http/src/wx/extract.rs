@@ -100,3 +100,35 @@ fn rate_error(api: &Api, error: WxError) -> WxError {
         _ => error,
     }
 }
+
+/// Why a multipart upload could not be read.
+pub enum UploadError {
+    /// Not `multipart/form-data`.
+    NotMultipart,
+    /// Cut short, malformed, or over the route's body limit.
+    Unreadable,
+    /// No field of that name.
+    Missing,
+}
+
+/// The first field called `name` of a multipart upload. Every field is read to the end of the
+/// body: answering with the body half read would leave it on a keep-alive connection, which
+/// the server then closes under the SDK's next request.
+pub async fn upload_field(
+    request: Request,
+    state: &AppState,
+    name: &str,
+) -> Result<bytes::Bytes, UploadError> {
+    let mut form = axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|_| UploadError::NotMultipart)?;
+    let mut found = None;
+    while let Some(field) = form.next_field().await.map_err(|_| UploadError::Unreadable)? {
+        let wanted = field.name() == Some(name);
+        let bytes = field.bytes().await.map_err(|_| UploadError::Unreadable)?;
+        if wanted && found.is_none() {
+            found = Some(bytes);
+        }
+    }
+    found.ok_or(UploadError::Missing)
+}

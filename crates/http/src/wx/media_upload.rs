@@ -2,13 +2,13 @@
 //! multipart `media` field, as wechatpy's `client.media.upload` sends it. The media id names
 //! qualification documents in `addcategory` / `modifycategory`.
 
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::Json;
 use miniplat_core::media::{sniff, MediaKind};
 use miniplat_core::wx::WxError;
 use serde_json::{json, Value};
 
-use super::{WxCaller, WxFailure, WxQuery};
+use super::{upload_field, UploadError, WxCaller, WxFailure, WxQuery};
 use crate::AppState;
 
 /// Temporary images and videos are at most 10 MB.
@@ -23,21 +23,16 @@ pub async fn upload(
     request: Request,
 ) -> Result<Json<Value>, WxFailure> {
     let fail = WxFailure::for_app(caller.app);
-    let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
-        fail(WxError::invalid_args("expected a multipart/form-data upload with a media field"))
+    let bytes = upload_field(request, &state, "media").await.map_err(|error| {
+        fail(match error {
+            UploadError::NotMultipart => {
+                WxError::invalid_args("expected a multipart/form-data upload with a media field")
+            }
+            UploadError::Unreadable => WxError::invalid_media_size(),
+            UploadError::Missing => WxError::invalid_args("media field missing"),
+        })
     })?;
-    // Every field is read to the end of the body (see below); the first `media` counts.
-    let mut media = None;
-    while let Some(field) = form.next_field().await.map_err(|_| fail(WxError::invalid_media_size()))? {
-        let is_media = field.name() == Some("media");
-        let bytes = field.bytes().await.map_err(|_| fail(WxError::invalid_media_size()))?;
-        if is_media && media.is_none() {
-            media = Some(bytes);
-        }
-    }
-    let bytes = media.ok_or_else(|| fail(WxError::invalid_args("media field missing")))?;
-    // Checked once the body is read: answering before would leave it unread on a keep-alive
-    // connection, which the server then closes under the SDK's next request.
+    // Checked once the body is read (see `upload_field`).
     let wanted = match query.get("type") {
         Some("image" | "thumb") => MediaKind::Image,
         Some("video") => MediaKind::Video,

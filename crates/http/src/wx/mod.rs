@@ -29,7 +29,7 @@ use miniplat_core::apps::AppKey;
 use miniplat_core::quota::RequestRecord;
 use miniplat_core::wx::WxError;
 
-pub use extract::{WxCaller, WxJson, WxQuery};
+pub use extract::{upload_field, UploadError, WxCaller, WxJson, WxQuery};
 
 use crate::client::ClientSource;
 use crate::AppState;

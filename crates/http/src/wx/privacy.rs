@@ -3,7 +3,7 @@
 //! platform's token will be once those exist.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::Json;
 use miniplat_core::privacy::catalogue::{self, PRIVACY_KEYS};
 use miniplat_core::privacy::interfaces::InterfaceRequest;
@@ -12,7 +12,7 @@ use miniplat_core::wx::WxError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{WxCaller, WxFailure, WxJson};
+use super::{upload_field, UploadError, WxCaller, WxFailure, WxJson};
 use crate::AppState;
 
 pub async fn set_privacy_setting(
@@ -85,17 +85,15 @@ pub async fn upload_privacy_ext_file(
     request: Request,
 ) -> Result<Json<Value>, WxFailure> {
     let fail = WxFailure::for_app(caller.app);
-    let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
-        fail(WxError::invalid_args("expected a multipart/form-data upload with a file field"))
+    let file = upload_field(request, &state, "file").await.map_err(|error| {
+        fail(match error {
+            UploadError::NotMultipart => {
+                WxError::invalid_args("expected a multipart/form-data upload with a file field")
+            }
+            UploadError::Unreadable => too_large(),
+            UploadError::Missing => WxError::invalid_args("file field missing"),
+        })
     })?;
-    let mut file = None;
-    while let Some(field) = form.next_field().await.map_err(|_| fail(too_large()))? {
-        if field.name() == Some("file") {
-            file = Some(field.bytes().await.map_err(|_| fail(too_large()))?);
-            break;
-        }
-    }
-    let file = file.ok_or_else(|| fail(WxError::invalid_args("file field missing")))?;
     let media_id = state
         .platform
         .upload_privacy_ext_file(&caller, file.to_vec())

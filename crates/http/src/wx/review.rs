@@ -2,7 +2,7 @@
 //! `submit_audit`, `get_auditstatus`, `get_latest_auditstatus`, `undocodeaudit`,
 //! `speedupaudit`, `queryquota`, `get_page` and `uploadmedia`.
 
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::Json;
 use miniplat_core::audit::Actor;
 use miniplat_core::review::submit::submission_from_wire;
@@ -11,7 +11,7 @@ use miniplat_core::wx::WxError;
 use miniplat_core::Error;
 use serde_json::{json, Value};
 
-use super::{WxCaller, WxFailure, WxJson};
+use super::{upload_field, UploadError, WxCaller, WxFailure, WxJson};
 use crate::AppState;
 
 /// Review media are images (≤ 10 MB) and MP4 videos (≤ 50 MB); room for the form around them.
@@ -144,18 +144,15 @@ pub async fn upload_media(
     request: Request,
 ) -> Result<Json<Value>, WxFailure> {
     let fail = WxFailure::for_app(caller.app);
-    let unreadable = || fail(WxError::invalid_args("the upload is unreadable or larger than 50 MB"));
-    let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
-        fail(WxError::invalid_args("expected a multipart/form-data upload with a media field"))
+    let media = upload_field(request, &state, "media").await.map_err(|error| {
+        fail(match error {
+            UploadError::NotMultipart => {
+                WxError::invalid_args("expected a multipart/form-data upload with a media field")
+            }
+            UploadError::Unreadable => WxError::invalid_args("the upload is unreadable or larger than 50 MB"),
+            UploadError::Missing => WxError::invalid_args("media field missing"),
+        })
     })?;
-    let mut media = None;
-    while let Some(field) = form.next_field().await.map_err(|_| unreadable())? {
-        if field.name() == Some("media") {
-            media = Some(field.bytes().await.map_err(|_| unreadable())?);
-            break;
-        }
-    }
-    let media = media.ok_or_else(|| fail(WxError::invalid_args("media field missing")))?;
     let stored = state.platform.upload_media(caller.app, media.to_vec()).await.map_err(|e| match e {
         Error::Invalid { message, .. } => fail(WxError::new(40004, format!("invalid media type: {message}"))),
         e => fail(e.into()),
