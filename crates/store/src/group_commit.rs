@@ -85,9 +85,37 @@ impl SqlStore {
     }
 }
 
+/// The writer thread's connection, kept from batch to batch (and taken again after a failed
+/// one): its page cache stays warm, where a different pooled connection each time would first
+/// re-read every page that other connections' commits invalidated.
+enum Held {
+    Sqlite(r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>),
+    Postgres(Box<r2d2::PooledConnection<crate::sql::PostgresManager>>),
+}
+
+impl Held {
+    fn take(pool: &Pool) -> Result<Self, StoreError> {
+        match pool {
+            Pool::Sqlite(pool) => pool.get().map(Self::Sqlite),
+            Pool::Postgres(pool) => pool.get().map(|connection| Self::Postgres(Box::new(connection))),
+        }
+        .map_err(crate::pool_error)
+    }
+
+    fn run_batch(&mut self, jobs: Vec<Job>) -> Result<Vec<Finish>, (StoreError, Vec<Finish>)> {
+        match self {
+            Self::Sqlite(connection) => {
+                run_batch(&mut crate::sql::SqliteConn(connection), "BEGIN IMMEDIATE", jobs)
+            }
+            Self::Postgres(connection) => run_batch(&mut crate::sql::PostgresConn(connection), "BEGIN", jobs),
+        }
+    }
+}
+
 /// A writer thread: until the store is dropped (the queue closes), takes what is waiting and
 /// commits it as one transaction.
 fn write_batches(pool: &Pool, receiver: &Receiver<Job>) {
+    let mut held: Option<Held> = None;
     loop {
         let Ok(first) = receiver.recv() else { return };
         let mut jobs = vec![first];
@@ -97,24 +125,20 @@ fn write_batches(pool: &Pool, receiver: &Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let committed = match pool {
-            Pool::Sqlite(pool) => match pool.get() {
-                Ok(connection) => {
-                    run_batch(&mut crate::sql::SqliteConn(&connection), "BEGIN IMMEDIATE", jobs)
-                }
-                Err(error) => Err((crate::pool_error(error), Vec::new())),
-            },
-            Pool::Postgres(pool) => match pool.get() {
-                Ok(mut connection) => {
-                    run_batch(&mut crate::sql::PostgresConn(&mut connection), "BEGIN", jobs)
-                }
-                Err(error) => Err((crate::pool_error(error), Vec::new())),
-            },
+        let connection = match held.take().map_or_else(|| Held::take(pool), Ok) {
+            Ok(connection) => held.insert(connection),
+            Err(error) => {
+                tracing::error!(%error, "a group commit found no connection");
+                drop(jobs); // answers each unit with an error
+                continue;
+            }
         };
-        match committed {
+        match connection.run_batch(jobs) {
             Ok(finishes) => finishes.into_iter().for_each(|finish| finish(None)),
             Err((error, finishes)) => {
                 tracing::error!(%error, "a group commit failed");
+                // The connection may be broken; the next batch takes another.
+                held = None;
                 finishes.into_iter().for_each(|finish| finish(Some(&error)));
             }
         }
