@@ -252,24 +252,13 @@ pub async fn document(
         .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct DecisionForm {
-    decision: String,
-    #[serde(default)]
-    reason: String,
-}
-
 pub async fn decide(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    posted: Posted<Operator, DecisionForm>,
+    posted: Posted<Operator, super::admin_interfaces::DecisionForm>,
 ) -> PageResult {
     let Operator(signed_in) = &posted.auth;
-    let approve = match posted.form.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(miniplat_core::Error::invalid("decision", "is approve or reject").into()),
-    };
+    let approve = posted.form.approves()?;
     state
         .platform
         .decide_category_application(&signed_in.developer, id, approve, &posted.form.reason)

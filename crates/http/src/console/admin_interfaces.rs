@@ -59,11 +59,24 @@ pub async fn list(
     }))
 }
 
+/// A staff decision on an application (this page's and the category reviews'): approve or
+/// reject, with a reason.
 #[derive(Deserialize)]
 pub struct DecisionForm {
     decision: String,
     #[serde(default)]
-    reason: String,
+    pub(super) reason: String,
+}
+
+impl DecisionForm {
+    /// Whether the decision approves; anything but `approve` / `reject` is refused.
+    pub(super) fn approves(&self) -> Result<bool, miniplat_core::Error> {
+        match self.decision.as_str() {
+            "approve" => Ok(true),
+            "reject" => Ok(false),
+            _ => Err(miniplat_core::Error::invalid("decision", "is approve or reject")),
+        }
+    }
 }
 
 pub async fn decide(
@@ -72,11 +85,7 @@ pub async fn decide(
     posted: Posted<Operator, DecisionForm>,
 ) -> PageResult {
     let Operator(signed_in) = &posted.auth;
-    let approve = match posted.form.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(miniplat_core::Error::invalid("decision", "is approve or reject").into()),
-    };
+    let approve = posted.form.approves()?;
     state
         .platform
         .decide_interface_application(&signed_in.developer, id, approve, &posted.form.reason)
