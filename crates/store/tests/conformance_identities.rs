@@ -231,7 +231,7 @@ async fn logins_with_codes_use_the_code_and_record_at_once(db: Db) {
     let decided = ann_in_shop.clone();
     let decide: LoginDecision = Box::new(move |user| {
         assert_eq!(user, decided.user, "the decision is asked for the code's user");
-        Some(decided)
+        Some(decided.clone())
     });
     assert_eq!(log_in("c1", shop.key, T0, decide).await.unwrap(), CodeLogin::LoggedIn(ann_in_shop.clone()));
     assert_eq!(store.service_user(shop.key, ann.id).await.unwrap(), Some(ann_in_shop));
@@ -260,13 +260,13 @@ async fn logins_with_codes_use_the_code_and_record_at_once(db: Db) {
     // A failed record (the first login of carol, given ann's openid) changes nothing: the code
     // stays unused.
     let clash = service_user(carol.id, "o-ann", b"k2");
-    let failed = log_in("c6", shop.key, T0 + 2, Box::new(move |_| Some(clash))).await;
+    let failed = log_in("c6", shop.key, T0 + 2, Box::new(move |_| Some(clash.clone()))).await;
     assert!(matches!(failed, Err(StoreError::UniqueViolation)), "{failed:?}");
     assert!(store.service_user(shop.key, carol.id).await.unwrap().is_none());
     let retried = service_user(carol.id, "o-carol", b"k3");
     let again = retried.clone();
     assert_eq!(
-        log_in("c6", shop.key, T0 + 2, Box::new(move |_| Some(again))).await.unwrap(),
+        log_in("c6", shop.key, T0 + 2, Box::new(move |_| Some(again.clone()))).await.unwrap(),
         CodeLogin::LoggedIn(retried)
     );
     let recorded = store.service_user(shop.key, carol.id).await.unwrap().unwrap();
@@ -310,7 +310,7 @@ async fn concurrent_logins_commit_together_and_fail_alone(db: Db) {
         logins.spawn(async move {
             let decide: LoginDecision = Box::new(move |_| {
                 assert_ne!(i, panicking, "a decision that panics");
-                Some(login)
+                Some(login.clone())
             });
             (i, store.log_in_with_code(&format!("code{i}"), shop.key, T0 + 1, decide).await)
         });

@@ -70,8 +70,9 @@ pub enum CodeTake {
 
 /// Decides a login inside the store's unit of work that used its code: the service user to
 /// record for the code's end user (with a new sealed session key), or `None` to refuse it
-/// (45011, the per-user login limit).
-pub type LoginDecision = Box<dyn FnOnce(EndUserId) -> Option<ServiceUser> + Send>;
+/// (45011, the per-user login limit). The store may ask again for the same login when it has to
+/// replay its unit of work (see the store's group commit); the limit then counts it twice.
+pub type LoginDecision = Box<dyn FnMut(EndUserId) -> Option<ServiceUser> + Send>;
 
 /// The outcome of a login with a code ([`crate::store::IdentityStore::log_in_with_code`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -120,7 +120,7 @@ impl IdentityStore for SqlStore {
         hash: &str,
         app: AppKey,
         now: Timestamp,
-        decide: LoginDecision,
+        mut decide: LoginDecision,
     ) -> StoreResult<CodeLogin> {
         let hash = hash.to_owned();
         // Logins arrive concurrently and each one writes: they commit in groups.
