@@ -5,7 +5,6 @@
 //! The drivers are synchronous (rusqlite is several times faster than the async alternatives
 //! on SQLite), so every unit of work runs on tokio's blocking pool with a pooled connection.
 
-mod checkpoints;
 mod group_commit;
 mod migrations;
 mod repo;
@@ -54,8 +53,6 @@ impl Drop for PostgresPool {
 pub struct SqlStore {
     pool: Arc<Pool>,
     group_commit: Arc<group_commit::GroupCommit>,
-    /// SQLite only: runs the WAL checkpoints until the last handle is dropped.
-    _checkpoints: Option<Arc<checkpoints::Checkpointer>>,
 }
 
 fn pool_error(error: r2d2::Error) -> StoreError {
@@ -74,13 +71,11 @@ impl SqlStore {
     }
 
     /// SQLite in WAL mode with `secure_delete` on, so deleted personal data is overwritten.
-    /// Checkpoints run on a thread of their own ([`checkpoints`]), not in a commit.
     pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
-                 PRAGMA wal_autocheckpoint = 0;
                  PRAGMA secure_delete = ON;
                  PRAGMA foreign_keys = ON;
                  PRAGMA busy_timeout = 10000;",
@@ -91,8 +86,7 @@ impl SqlStore {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(pool_error)?;
-        let checkpoints = checkpoints::Checkpointer::start(path)?;
-        Ok(Self { _checkpoints: Some(Arc::new(checkpoints)), ..Self::with_pool(Pool::Sqlite(pool)) })
+        Ok(Self::with_pool(Pool::Sqlite(pool)))
     }
 
     pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
@@ -108,11 +102,7 @@ impl SqlStore {
     }
 
     fn with_pool(pool: Pool) -> Self {
-        Self {
-            pool: Arc::new(pool),
-            group_commit: Arc::new(group_commit::GroupCommit::new()),
-            _checkpoints: None,
-        }
+        Self { pool: Arc::new(pool), group_commit: Arc::new(group_commit::GroupCommit::new()) }
     }
 
     /// Runs `work` on a pooled connection on the blocking pool. With `transaction`, the work
