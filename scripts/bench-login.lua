@@ -14,8 +14,11 @@ function init(args)
   for line in io.lines(os.getenv("BENCH_CODES") .. "." .. id) do
     codes[#codes + 1] = line
   end
-  prefix = "/sns/jscode2session?appid=" .. os.getenv("BENCH_APPID") .. "&secret=" .. os.getenv("BENCH_SECRET")
+  -- The request is written out around the code once, so that the Lua work per request is one
+  -- concatenation rather than wrk.format's (the baseline's requests cost wrk no Lua at all).
+  before = "GET /sns/jscode2session?appid=" .. os.getenv("BENCH_APPID") .. "&secret=" .. os.getenv("BENCH_SECRET")
     .. "&grant_type=authorization_code&js_code="
+  after = " HTTP/1.1\r\nHost: " .. wrk.headers["Host"] .. "\r\n\r\n"
   next_code = 1
   ok, failed, exhausted = 0, 0, 0
 end
@@ -29,7 +32,7 @@ function request()
     return wrk.format("GET", "/bench-out-of-codes")
   end
   next_code = next_code + 1
-  return wrk.format("GET", prefix .. code)
+  return before .. code .. after
 end
 
 function response(status, headers, body)

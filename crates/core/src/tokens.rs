@@ -8,7 +8,7 @@
 //! lifetime bounds how long another node may still accept a revoked token.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -100,7 +100,7 @@ struct CachedToken {
 #[derive(Default)]
 pub struct TokenCache {
     entries: RwLock<HashMap<String, CachedToken>>,
-    apps: RwLock<HashMap<AppId, (App, Timestamp)>>,
+    apps: RwLock<HashMap<AppId, (Arc<App>, Timestamp)>>,
 }
 
 impl TokenCache {
@@ -117,12 +117,12 @@ impl TokenCache {
         entries.insert(token, entry);
     }
 
-    fn app(&self, appid: &AppId, now: Timestamp) -> Option<App> {
+    fn app(&self, appid: &AppId, now: Timestamp) -> Option<Arc<App>> {
         let apps = self.apps.read().expect("app cache lock");
         apps.get(appid).filter(|(_, cached_at)| now - cached_at < CACHE_SECONDS).map(|(app, _)| app.clone())
     }
 
-    fn put_app(&self, app: App, now: Timestamp) {
+    fn put_app(&self, app: Arc<App>, now: Timestamp) {
         let mut apps = self.apps.write().expect("app cache lock");
         if apps.len() >= CACHE_CAPACITY {
             apps.clear();
@@ -149,7 +149,7 @@ impl Platform {
         &self,
         request: &TokenRequest<'_>,
         wrong_secret: fn() -> WxError,
-    ) -> Result<App, WxError> {
+    ) -> Result<Arc<App>, WxError> {
         if request.grant_type != Some("client_credential") {
             return Err(WxError::invalid_grant_type());
         }
@@ -163,14 +163,15 @@ impl Platform {
         appid: Option<&str>,
         secret: Option<&str>,
         wrong_secret: fn() -> WxError,
-    ) -> Result<App, WxError> {
+    ) -> Result<Arc<App>, WxError> {
         let appid = appid.filter(|a| !a.is_empty()).ok_or_else(WxError::missing_appid)?;
         let appid = AppId::parse(appid).ok_or_else(WxError::invalid_appid)?;
         let now = self.clock.now();
         let app = match self.tokens.app(&appid, now) {
             Some(app) => app,
             None => {
-                let app = self.store.app_by_appid(&appid).await?.ok_or_else(WxError::invalid_appid)?;
+                let app =
+                    Arc::new(self.store.app_by_appid(&appid).await?.ok_or_else(WxError::invalid_appid)?);
                 self.tokens.put_app(app.clone(), now);
                 app
             }
@@ -186,14 +187,17 @@ impl Platform {
     }
 
     /// Checks an appid and AppSecret pair as `/cgi-bin/token` does (40001 for a wrong secret).
-    pub async fn authenticate_app_secret(&self, request: TokenRequest<'_>) -> Result<App, WxError> {
+    pub async fn authenticate_app_secret(&self, request: TokenRequest<'_>) -> Result<Arc<App>, WxError> {
         self.token_app(&request, || WxError::invalid_credential("invalid appsecret or invalid access_token"))
             .await
     }
 
     /// `GET /cgi-bin/token`: a new token on every call; earlier basic tokens stay valid for the
     /// grace period.
-    pub async fn issue_access_token(&self, request: TokenRequest<'_>) -> Result<(App, IssuedToken), WxError> {
+    pub async fn issue_access_token(
+        &self,
+        request: TokenRequest<'_>,
+    ) -> Result<(Arc<App>, IssuedToken), WxError> {
         let app = self.authenticate_app_secret(request).await?;
         self.charge_quota(app.key, quota::TOKEN).await?;
         let now = self.clock.now();
@@ -219,7 +223,7 @@ impl Platform {
         &self,
         request: TokenRequest<'_>,
         force_refresh: bool,
-    ) -> Result<(App, IssuedToken), WxError> {
+    ) -> Result<(Arc<App>, IssuedToken), WxError> {
         let app = self.token_app(&request, WxError::invalid_appsecret).await?;
         self.charge_quota(app.key, quota::STABLE_TOKEN).await?;
         let now = self.clock.now();

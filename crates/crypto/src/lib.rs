@@ -15,7 +15,11 @@ use subtle::ConstantTimeEq;
 /// Hex SHA-256 of `data`: how high-entropy secrets (AppSecrets, tokens, API keys, session ids) are
 /// stored. They are random, so a fast hash suffices; passwords use [`password`] instead.
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    // `encode_to_slice` works on bytes; `hex::encode` goes through a `char` iterator, which
+    // showed in the login profile (every code and token lookup hashes).
+    let mut hex = [0u8; 64];
+    hex::encode_to_slice(Sha256::digest(data), &mut hex).expect("64 hex digits for 32 bytes");
+    String::from_utf8(hex.to_vec()).expect("hex digits are ASCII")
 }
 
 /// Compares two byte strings in time that depends only on their lengths.
@@ -28,3 +32,14 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("invalid or tampered data")]
 pub struct CryptoError;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_hex_is_the_lowercase_hex_digest() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(sha256_hex(b""), hex::encode(Sha256::digest(b"")));
+    }
+}

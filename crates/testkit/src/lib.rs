@@ -16,9 +16,11 @@ use axum::http::{header, Method, Request, StatusCode};
 use miniplat::{Config, Runtime};
 use miniplat_core::accounts::{Developer, PlatformRole};
 use miniplat_core::api_keys::Scope;
+use miniplat_core::apps::AppKey;
 use miniplat_core::clock::FixedClock;
+use miniplat_core::push::{PushFormat, PushMode, StoredPushConfig};
 use miniplat_core::Platform;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 pub use mail::Mail;
@@ -191,6 +193,41 @@ impl TestApp {
             self.json(Method::POST, &format!("{path}?access_token={token}"), Some(body), None).await;
         assert_eq!(response.status, StatusCode::OK, "WeChat answers are HTTP 200");
         response.json()
+    }
+
+    /// Declares every privacy key the development version's code uses, each with `purpose`, in
+    /// the mini program's development privacy settings (what a release review asks for).
+    pub async fn declare_privacy(&self, token: &str, purpose: &str) {
+        let current =
+            self.wx_post("/cgi-bin/component/getprivacysetting", token, json!({ "privacy_ver": 2 })).await;
+        let items: Vec<Value> = current["privacy_list"]
+            .as_array()
+            .expect("a privacy_list")
+            .iter()
+            .map(|key| json!({ "privacy_key": key, "privacy_text": purpose }))
+            .collect();
+        let body = json!({
+            "owner_setting": { "contact_email": "dpo@example.com", "notice_method": "pop-up" },
+            "setting_list": items,
+        });
+        let answer = self.wx_post("/cgi-bin/component/setprivacysetting", token, body).await;
+        assert_eq!(answer["errcode"], 0, "{answer}");
+    }
+
+    /// Switches on plain-JSON push to `https://push.example.com/` for the mini program, as if
+    /// `by` had configured and verified it (the deliveries land in the push outbox).
+    pub async fn plain_push(&self, app: AppKey, by: &Developer) {
+        let config = StoredPushConfig {
+            app,
+            url: "https://push.example.com/".into(),
+            mode: PushMode::Plain,
+            format: PushFormat::Json,
+            sealed_secrets: Vec::new(),
+            verified_at: 1,
+            updated_by: by.id,
+            updated_at: 1,
+        };
+        self.platform().store.put_push_config(&config).await.expect("push config is stored");
     }
 
     /// Creates a mini program through the API; returns (appid, secret).

@@ -11,7 +11,6 @@ use miniplat_core::accounts::{Developer, PlatformRole};
 use miniplat_core::apps::AppId;
 use miniplat_core::apps::AppKey;
 use miniplat_core::audit::Actor;
-use miniplat_core::push::{PushFormat, PushMode, StoredPushConfig};
 use miniplat_core::review::{PreviewInfo, Review, ReviewId, ReviewState, Submission};
 use miniplat_core::reviewing::ReviewOrgId;
 use miniplat_testkit::visitor::{csrf_of, Visitor};
@@ -80,17 +79,7 @@ async fn shop(app: &TestApp, name: &str) -> Shop {
     let (appid, _) = app.app(&api_key, name).await;
     let platform = app.platform();
     let key = platform.store.app_by_appid(&AppId::parse(&appid).unwrap()).await.unwrap().unwrap().key;
-    let config = StoredPushConfig {
-        app: key,
-        url: "https://push.example.com/".into(),
-        mode: PushMode::Plain,
-        format: PushFormat::Json,
-        sealed_secrets: Vec::new(),
-        verified_at: 1,
-        updated_by: developer.id,
-        updated_at: 1,
-    };
-    platform.store.put_push_config(&config).await.unwrap();
+    app.plain_push(key, &developer).await;
     Shop { appid, key, developer, api_key }
 }
 

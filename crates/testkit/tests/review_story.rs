@@ -10,7 +10,6 @@ use axum::http::{header, Method, Request, StatusCode};
 use miniplat_core::accounts::Developer;
 use miniplat_core::apps::access::{Access, EnvVersion, Viewer};
 use miniplat_core::apps::{App, AppId};
-use miniplat_core::push::{PushFormat, PushMode, StoredPushConfig};
 use miniplat_core::review::ReviewId;
 use miniplat_core::reviewing::Decision;
 use miniplat_package::{zip_directory, Limits};
@@ -73,16 +72,7 @@ impl Shop {
     }
 
     async fn prepare(&self, app: &TestApp, developer: &Developer) {
-        let guide = self.wx(app, "/cgi-bin/component/getprivacysetting", json!({ "privacy_ver": 2 })).await;
-        let items: Vec<Value> = guide["privacy_list"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|key| json!({ "privacy_key": key, "privacy_text": "to run the shop" }))
-            .collect();
-        let owner = json!({ "contact_email": "dpo@example.com", "notice_method": "pop-up" });
-        let guide = json!({ "owner_setting": owner, "setting_list": items });
-        assert_eq!(self.wx(app, "/cgi-bin/component/setprivacysetting", guide).await["errcode"], 0);
+        app.declare_privacy(&self.token, "to run the shop").await;
         let category = json!({ "categories": [{ "first": 1, "second": 101, "certicates": [] }] });
         assert_eq!(self.wx(app, "/cgi-bin/wxopen/addcategory", category).await["errcode"], 0);
         let domains = json!({
@@ -91,17 +81,7 @@ impl Shop {
             "uploaddomain": ["https://shop.example.com"],
         });
         assert_eq!(self.wx(app, "/wxa/modify_domain", domains).await["errcode"], 0);
-        let push = StoredPushConfig {
-            app: self.record(app).await.key,
-            url: "https://push.example.com/".into(),
-            mode: PushMode::Plain,
-            format: PushFormat::Json,
-            sealed_secrets: Vec::new(),
-            verified_at: 1,
-            updated_by: developer.id,
-            updated_at: 1,
-        };
-        app.platform().store.put_push_config(&push).await.unwrap();
+        app.plain_push(self.record(app).await.key, developer).await;
     }
 
     /// Submits the trial version and runs the automated checks; returns the auditid.

@@ -60,23 +60,6 @@ async fn wx_get(app: &TestApp, path: &str, token: &str) -> Value {
     response.json()
 }
 
-/// Declares every privacy key the shop's code uses in its development guide.
-async fn declare_privacy(app: &TestApp, token: &str) {
-    let current =
-        app.wx_post("/cgi-bin/component/getprivacysetting", token, json!({ "privacy_ver": 2 })).await;
-    let items: Vec<Value> = current["privacy_list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|key| json!({ "privacy_key": key, "privacy_text": "run the shop" }))
-        .collect();
-    let body = json!({
-        "owner_setting": { "contact_email": "dpo@example.com", "notice_method": "pop-up" },
-        "setting_list": items,
-    });
-    assert_errcode(&app.wx_post("/cgi-bin/component/setprivacysetting", token, body).await, 0);
-}
-
 async fn upload_media(app: &TestApp, token: &str, bytes: &[u8]) -> Value {
     let boundary = "----miniplat-review";
     let mut body = format!(
@@ -217,7 +200,7 @@ async fn checks_reject_undeclared_privacy_use_and_queue_clean_submissions() {
 
         // Declared, with a category and the shop's server domains: the checks pass and the
         // review waits for a person.
-        declare_privacy(&app, &token).await;
+        app.declare_privacy(&token, "run the shop").await;
         let category = json!({ "categories": [{ "first": 1, "second": 101, "certicates": [] }] });
         assert_errcode(&app.wx_post("/cgi-bin/wxopen/addcategory", &token, category).await, 0);
         let domains = json!({
@@ -477,7 +460,7 @@ async fn the_console_submits_withdraws_expedites_and_bills() {
         );
 
         // Declared now; submitted from the wire; expedited and withdrawn from the console.
-        declare_privacy(&app, &token).await;
+        app.declare_privacy(&token, "run the shop").await;
         let auditid = app.wx_post("/wxa/submit_audit", &token, json!({})).await["auditid"].as_i64().unwrap();
         let expedited = visitor.submit(&tab, &format!("{tab}/{auditid}/expedite"), &[]).await;
         assert_eq!(expedited.status, StatusCode::SEE_OTHER);

@@ -1,8 +1,6 @@
 //! Extractors of the WeChat surface. They never reject with axum's own responses: every
 //! failure is a [`WxFailure`] with the errcode SDKs expect.
 
-use std::collections::HashMap;
-
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use miniplat_core::quota::{self, Api};
@@ -14,11 +12,12 @@ use super::WxFailure;
 use crate::AppState;
 
 /// Query parameters, leniently: SDKs send extras (wechatpy adds `access_token` everywhere).
-pub struct WxQuery(pub HashMap<String, String>);
+/// A handful of pairs, so a list (no hashing); a repeated name counts with its last value.
+pub struct WxQuery(pub Vec<(String, String)>);
 
 impl WxQuery {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        self.0.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 }
 
@@ -131,4 +130,24 @@ pub async fn upload_field(
         }
     }
     found.ok_or(UploadError::Missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn query_of(uri: &str) -> Result<WxQuery, WxFailure> {
+        let (mut parts, ()) = axum::http::Request::get(uri).body(()).unwrap().into_parts();
+        WxQuery::from_request_parts(&mut parts, &()).await
+    }
+
+    #[tokio::test]
+    async fn query_parameters_are_decoded_and_a_repeated_name_keeps_its_last_value() {
+        let query = query_of("/x?appid=wx1&js_code=a%2Bb&appid=wx2&empty=").await.ok().unwrap();
+        assert_eq!(query.get("appid"), Some("wx2"));
+        assert_eq!(query.get("js_code"), Some("a+b"));
+        assert_eq!(query.get("empty"), Some(""));
+        assert_eq!(query.get("secret"), None);
+        assert!(query_of("/x").await.ok().unwrap().0.is_empty());
+    }
 }
