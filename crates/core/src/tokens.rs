@@ -194,10 +194,7 @@ impl Platform {
 
     /// `GET /cgi-bin/token`: a new token on every call; earlier basic tokens stay valid for the
     /// grace period.
-    pub async fn issue_access_token(
-        &self,
-        request: TokenRequest<'_>,
-    ) -> Result<(Arc<App>, IssuedToken), WxError> {
+    pub async fn issue_access_token(&self, request: TokenRequest<'_>) -> Result<IssuedToken, WxError> {
         let app = self.authenticate_app_secret(request).await?;
         self.charge_quota(app.key, quota::TOKEN).await?;
         let now = self.clock.now();
@@ -213,7 +210,7 @@ impl Platform {
             invalid_after: None,
         };
         self.store.insert_access_token(&record, Some(now + self.config.access_token_grace_secs)).await?;
-        Ok((app, IssuedToken { access_token: token, expires_in: self.config.access_token_ttl_secs }))
+        Ok(IssuedToken { access_token: token, expires_in: self.config.access_token_ttl_secs })
     }
 
     /// `POST /cgi-bin/stable_token`: the current stable token with its remaining lifetime, or a
@@ -223,7 +220,7 @@ impl Platform {
         &self,
         request: TokenRequest<'_>,
         force_refresh: bool,
-    ) -> Result<(Arc<App>, IssuedToken), WxError> {
+    ) -> Result<IssuedToken, WxError> {
         let app = self.token_app(&request, WxError::invalid_appsecret).await?;
         self.charge_quota(app.key, quota::STABLE_TOKEN).await?;
         let now = self.clock.now();
@@ -232,7 +229,7 @@ impl Platform {
             if let Some(record) = current.filter(|r| r.expires_at - now > 300) {
                 let nonce = record.nonce.as_deref().unwrap_or_default();
                 let token = self.stable_token_value(&app.appid, nonce);
-                return Ok((app, IssuedToken { access_token: token, expires_in: record.expires_at - now }));
+                return Ok(IssuedToken { access_token: token, expires_in: record.expires_at - now });
             }
         } else {
             let (today, last) =
@@ -262,7 +259,7 @@ impl Platform {
         if force_refresh {
             self.tokens.forget_app(app.key);
         }
-        Ok((app, IssuedToken { access_token: token, expires_in: self.config.access_token_ttl_secs }))
+        Ok(IssuedToken { access_token: token, expires_in: self.config.access_token_ttl_secs })
     }
 
     fn stable_token_value(&self, appid: &AppId, nonce: &str) -> String {

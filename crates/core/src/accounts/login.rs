@@ -8,8 +8,6 @@
 //! Codes (login and phone-number codes alike) are random, stored as SHA-256, single use, bound
 //! to one user and one mini program.
 
-use std::sync::Arc;
-
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -206,10 +204,7 @@ impl Platform {
     /// `GET /sns/jscode2session`: trades a js_code for the user's identities and a new session
     /// key. A wrong secret is 40125 (as `stable_token` answers), a blocked user 40226, more than
     /// `logins_per_user_per_minute` logins of one user 45011.
-    pub async fn code_to_session(
-        &self,
-        request: CodeToSession<'_>,
-    ) -> Result<(Arc<App>, LoginSession), WxError> {
+    pub async fn code_to_session(&self, request: CodeToSession<'_>) -> Result<LoginSession, WxError> {
         if request.grant_type.is_some_and(|g| g != "authorization_code") {
             return Err(WxError::invalid_grant_type());
         }
@@ -225,8 +220,7 @@ impl Platform {
         let decide = self.login_decision(&app, now, &session_key);
         match self.store.log_in_with_code(&hash, app.key, now, decide).await? {
             CodeLogin::LoggedIn(login) => {
-                let session = LoginSession { openid: login.openid, session_key, unionid: login.unionid };
-                Ok((app, session))
+                Ok(LoginSession { openid: login.openid, session_key, unionid: login.unionid })
             }
             CodeLogin::NotTaken(take) => Err(code_refusal(CodeKind::Login, take)),
             CodeLogin::Blocked => Err(WxError::code_blocked()),

@@ -30,7 +30,7 @@ pub async fn jscode2session(
         js_code: query.get("js_code"),
         grant_type: query.get("grant_type"),
     };
-    let (_, session) = state.platform.code_to_session(request).await?;
+    let session = state.platform.code_to_session(request).await?;
     Ok(Json(SessionBody {
         openid: session.openid,
         session_key: session.session_key,

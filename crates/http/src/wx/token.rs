@@ -27,7 +27,7 @@ pub async fn get_token(State(state): State<AppState>, query: WxQuery) -> Result<
         appid: query.get("appid"),
         secret: query.get("secret"),
     };
-    let (_, token) = state.platform.issue_access_token(request).await?;
+    let token = state.platform.issue_access_token(request).await?;
     Ok(Json(token.into()))
 }
 
@@ -51,6 +51,6 @@ pub async fn stable_token(
     };
     let force = body.force_refresh.unwrap_or(false);
     // Token failures are not recorded for an app: the caller has not proved it owns one.
-    let (_, token) = state.platform.stable_access_token(request, force).await?;
+    let token = state.platform.stable_access_token(request, force).await?;
     Ok(Json(token.into()))
 }
